@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Shared helpers for the local-infrastructure scripts. Sourced, never run.
+set -euo pipefail
+
+INFRA_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+PROJECT_DIR="$(cd "$INFRA_DIR/.." && pwd)"
+
+FERRETDB_VERSION="${FERRETDB_VERSION:-v1.24.2}"
+KAFKA_VERSION="${KAFKA_VERSION:-4.1.1}"
+
+# Machine-level cache, shared by every clone on this machine (CI clones included).
+CACHE_DIR="${WMS_CACHE_DIR:-$HOME/.cache/wms-order-service}"
+# Per-clone runtime state: data directories, logs, PID files.
+RUN_DIR="${WMS_RUN_DIR:-$PROJECT_DIR/.run}"
+
+FERRETDB_PORT="${FERRETDB_PORT:-27017}"
+KAFKA_PORT="${KAFKA_PORT:-9092}"
+KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-9093}"
+
+log()  { printf '[infra] %s\n' "$*" >&2; }
+die()  { printf '[infra] error: %s\n' "$*" >&2; exit 1; }
+
+require_cmd() {
+  command -v "$1" >/dev/null 2>&1 || die "$1 is required but not on PATH ($2)"
+}
+
+# At least this many MiB free where we are about to write, or stop before a half-written build.
+require_disk() {
+  local dir="$1" need_mb="$2" free_mb
+  mkdir -p "$dir"
+  free_mb=$(df -Pm "$dir" | awk 'NR==2 {print $4}')
+  [ "${free_mb:-0}" -ge "$need_mb" ] || die "only ${free_mb} MiB free in $dir, need ${need_mb} MiB"
+}
+
+port_in_use() {
+  # bash's /dev/tcp connect succeeds only when something listens.
+  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+require_free_port() {
+  if port_in_use "$1"; then
+    die "port $1 ($2) is already taken on 127.0.0.1; stop whatever listens there (ss -ltnp 'sport = :$1') or set $3"
+  fi
+}
+
+java_home() {
+  if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ]; then echo "$JAVA_HOME"; return; fi
+  for candidate in /usr/lib/jvm/java-17-openjdk-amd64 /usr/lib/jvm/java-17-openjdk*; do
+    [ -x "$candidate/bin/java" ] && { echo "$candidate"; return; }
+  done
+  die "Java 17 not found: install openjdk-17-jre-headless or set JAVA_HOME"
+}
+
+pid_alive() { [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null; }
