@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# `npm start`: runs the service. Without MONGODB_URI and KAFKA_BROKERS it first provisions and starts a
+# local FerretDB and Kafka (first run: a few minutes of building) and stops them again when the service exits.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$PROJECT_DIR"
+
+local_infra=false
+if [ -z "${MONGODB_URI:-}" ] && [ -z "${KAFKA_BROKERS:-}" ]; then
+  local_infra=true
+elif [ -z "${MONGODB_URI:-}" ] || [ -z "${KAFKA_BROKERS:-}" ]; then
+  die "set both MONGODB_URI and KAFKA_BROKERS to use your own servers, or neither to use local ones"
+fi
+
+[ -d node_modules ] || { log "installing npm packages"; npm ci --no-audit --no-fund; }
+log "compiling TypeScript"
+npm run --silent build
+
+if $local_infra; then
+  trap '"$INFRA_DIR/down.sh"' EXIT
+  "$INFRA_DIR/up.sh"
+  export MONGODB_URI="mongodb://127.0.0.1:$FERRETDB_PORT/"
+  export KAFKA_BROKERS="127.0.0.1:$KAFKA_PORT"
+fi
+
+node dist/main.js &
+service_pid=$!
+# Forward stop signals so the service shuts down gracefully; the EXIT trap then stops local servers.
+trap 'kill -TERM "$service_pid" 2>/dev/null' TERM INT
+status=0
+wait "$service_pid" || status=$?
+# A trapped signal interrupts the first wait; wait again for the service's own exit status.
+if pid_alive "$service_pid"; then wait "$service_pid" || status=$?; fi
+exit "$status"

@@ -1,0 +1,71 @@
+import { z } from 'zod';
+
+/**
+ * The service's whole configuration, read once from the environment at start-up.
+ * A bad value stops the process with a message naming the variable, instead of failing later at first use.
+ */
+const durationMs = z
+  .string()
+  .regex(/^\d+(ms|s|m|h)$/, 'expected a duration such as 500ms, 30s, 15m or 4h')
+  .transform((value) => {
+    const [, amount, unit] = /^(\d+)(ms|s|m|h)$/.exec(value)!;
+    const factor = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[unit as 'ms' | 's' | 'm' | 'h'];
+    return Number(amount) * factor;
+  });
+
+const booleanFlag = z
+  .enum(['true', 'false', '1', '0'], { message: 'expected true or false' })
+  .transform((value) => value === 'true' || value === '1');
+
+const envSchema = z.object({
+  SERVICE_NAME: z.string().min(1).default('order-service'),
+  SERVER_ADDR: z
+    .string()
+    .regex(/^([\w.-]*|\[[0-9a-fA-F:]+\]):\d{1,5}$/, 'expected [host]:port, e.g. :8001')
+    .default(':8001'),
+  MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\//, 'expected a mongodb:// or mongodb+srv:// URI'),
+  MONGODB_DATABASE: z.string().regex(/^[^/\\. "$]{1,63}$/, 'expected a MongoDB database name').default('orders_db'),
+  KAFKA_BROKERS: z
+    .string()
+    .transform((value) => value.split(',').map((broker) => broker.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^[\w.-]+:\d{1,5}$/, 'expected host:port')).min(1, 'expected at least one host:port')),
+  KAFKA_CLIENT_ID: z.string().min(1).optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().min(1).default('localhost:4317'),
+  TRACING_ENABLED: booleanFlag.default('true'),
+  LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  MAX_RETRIES: z.coerce.number().int().min(1).max(100).default(5),
+  RETRY_BASE_DELAY: durationMs.default('15m'),
+  RETRY_MAX_DELAY: durationMs.default('4h'),
+  SHUTDOWN_GRACE_PERIOD: durationMs.default('10s'),
+  /** Lets a load balancer see the service as not ready before connections start closing. */
+  SHUTDOWN_DRAIN_DELAY: durationMs.default('0ms'),
+});
+
+export type Config = Omit<z.infer<typeof envSchema>, 'SERVER_ADDR'> & { host: string | undefined; port: number };
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // Empty strings count as unset, so `FOO= npm start` behaves like no FOO at all.
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`),
+    );
+  }
+  const { SERVER_ADDR, ...rest } = parsed.data;
+  if (rest.RETRY_MAX_DELAY < rest.RETRY_BASE_DELAY) {
+    throw new ConfigError(['RETRY_MAX_DELAY: must not be shorter than RETRY_BASE_DELAY']);
+  }
+  const separator = SERVER_ADDR.lastIndexOf(':');
+  const host = SERVER_ADDR.slice(0, separator).replace(/^\[|\]$/g, '') || undefined;
+  const port = Number(SERVER_ADDR.slice(separator + 1));
+  if (port > 65535) throw new ConfigError(['SERVER_ADDR: port must be at most 65535']);
+  return { ...rest, host, port };
+}

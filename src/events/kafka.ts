@@ -1,0 +1,73 @@
+import { Kafka, Partitioners, logLevel, type Admin, type Producer } from 'kafkajs';
+import type { Logger } from 'pino';
+import { withTimeout } from '../store/mongo';
+
+/**
+ * The only module that knows kafkajs. kafkajs has had no release since 2023; keeping it behind this
+ * small surface lets a maintained client (e.g. @platformatic/kafka) replace it in one place.
+ */
+export interface KafkaClient {
+  kafka: Kafka;
+  producer: Producer;
+  connect(): Promise<void>;
+  ping(timeoutMs?: number): Promise<void>;
+  ensureTopics(topics: Array<{ topic: string; numPartitions?: number }>): Promise<void>;
+  disconnect(): Promise<void>;
+}
+
+export function createKafkaClient(brokers: string[], clientId: string, logger: Logger): KafkaClient {
+  const kafkaLogger = logger.child({ component: 'kafkajs' });
+  const logCreator = () => ({ level, log }: { level: logLevel; log: { message: string } & Record<string, unknown> }) => {
+    const { message, ...extra } = log;
+    if (level <= logLevel.ERROR) kafkaLogger.error(extra, message);
+    else if (level === logLevel.WARN) kafkaLogger.warn(extra, message);
+    else kafkaLogger.debug(extra, message);
+  };
+  const kafka = new Kafka({ clientId, brokers, logLevel: logLevel.WARN, logCreator, retry: { retries: 5 } });
+  // A separate client for health checks: no retries, so /ready answers within its time-out when the broker is down.
+  const probe = new Kafka({ clientId: `${clientId}-probe`, brokers, logLevel: logLevel.NOTHING, connectionTimeout: 1_000, requestTimeout: 2_000, retry: { retries: 0 } });
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+  let probeAdmin: Admin | null = null;
+
+  return {
+    kafka,
+    producer,
+    connect: () => producer.connect(),
+    async ping(timeoutMs = 2_000) {
+      const check = async () => {
+        probeAdmin ??= probe.admin();
+        try {
+          await probeAdmin.connect();
+          await probeAdmin.describeCluster();
+        } catch (error) {
+          // A failed admin keeps its broken connection; start afresh next time.
+          const broken = probeAdmin;
+          probeAdmin = null;
+          await broken.disconnect().catch(() => undefined);
+          throw error;
+        }
+      };
+      await withTimeout(check(), timeoutMs, 'kafka ping');
+    },
+    async ensureTopics(topics) {
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        const existing = new Set(await admin.listTopics());
+        const missing = topics.filter(({ topic }) => !existing.has(topic));
+        if (missing.length > 0) {
+          await admin.createTopics({
+            waitForLeaders: true,
+            topics: missing.map(({ topic, numPartitions }) => ({ topic, numPartitions: numPartitions ?? 3 })),
+          });
+        }
+      } finally {
+        await admin.disconnect();
+      }
+    },
+    async disconnect() {
+      await producer.disconnect().catch(() => undefined);
+      if (probeAdmin) await probeAdmin.disconnect().catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,62 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import type { AppServices } from './app-services';
+import type { Config } from './config';
+import { createKafkaClient } from './events/kafka';
+import { createMetrics } from './observability/metrics';
+import { buildOrderSubgraph, createPubSubBus } from './schema/build-schema';
+import { createGraphQLServer } from './server/graphql-server';
+import { createHttpApp } from './server/http-app';
+import type { Readiness } from './server/health.routes';
+import { connectMongo } from './store/mongo';
+
+export interface RunningOrderService {
+  url: string;
+  port: number;
+  services: AppServices;
+  httpServer: Server;
+  /** Graceful stop: readiness fails, in-flight requests finish, subscriptions close, connections close. */
+  stop(): Promise<void>;
+}
+
+/** The composition root: connects the store and the broker, wires every part, starts listening. */
+export async function startOrderService(config: Config, logger: Logger): Promise<RunningOrderService> {
+  const metrics = createMetrics();
+  const mongo = await connectMongo(config.MONGODB_URI, config.MONGODB_DATABASE);
+  const kafka = createKafkaClient(config.KAFKA_BROKERS, config.KAFKA_CLIENT_ID ?? config.SERVICE_NAME, logger);
+  const pubSub = createPubSubBus();
+  const services: AppServices = { config, logger, metrics, mongo, kafka, pubSub };
+
+  const schema = await buildOrderSubgraph(pubSub);
+  const httpServer = createServer();
+  const readiness: Readiness = { accepting: true };
+  const { apollo } = createGraphQLServer(schema, httpServer, services);
+  await apollo.start();
+  httpServer.on('request', createHttpApp(services, apollo, readiness));
+  // Slow clients must not hold sockets forever; keep-alive longer than typical proxies' idle time-out.
+  httpServer.requestTimeout = 30_000;
+  httpServer.keepAliveTimeout = 65_000;
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(config.port, config.host, () => resolve());
+  });
+  const { port } = httpServer.address() as AddressInfo;
+  const url = `http://${config.host && config.host !== '0.0.0.0' ? config.host : '127.0.0.1'}:${port}`;
+  logger.info({ url }, 'order service listening');
+
+  let stopping: Promise<void> | null = null;
+  const stop = () =>
+    (stopping ??= (async () => {
+      readiness.accepting = false;
+      logger.info('shutting down: readiness off');
+      if (config.SHUTDOWN_DRAIN_DELAY > 0) await new Promise((resolve) => setTimeout(resolve, config.SHUTDOWN_DRAIN_DELAY));
+      await apollo.stop(); // drains HTTP (in-flight requests finish) and closes subscriptions
+      await kafka.disconnect();
+      await mongo.close();
+      logger.info('shutdown complete');
+    })());
+
+  return { url, port, services, httpServer, stop };
+}

@@ -1,0 +1,9 @@
+import type { NonEmptyArray } from 'type-graphql';
+import { ServiceInfoResolver } from './service-info.resolver';
+
+/** Every resolver class of the subgraph, listed explicitly: no folder scanning. */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+export const resolverClasses: NonEmptyArray<Function> = [ServiceInfoResolver];
+
+/** `__resolveReference` functions for the entities this subgraph owns. */
+export const referenceResolvers = {};

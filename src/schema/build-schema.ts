@@ -1,0 +1,24 @@
+import 'reflect-metadata';
+import { createPubSub } from '@graphql-yoga/subscription';
+import { buildSchema } from 'type-graphql';
+import { referenceResolvers, resolverClasses } from '../resolvers';
+import { subgraphSdl, toSubgraphSchema } from './federation';
+
+export function createPubSubBus() {
+  return createPubSub();
+}
+export type PubSubBus = ReturnType<typeof createPubSubBus>;
+
+async function buildTypeGraphqlSchema(pubSub: PubSubBus) {
+  return buildSchema({ resolvers: resolverClasses, pubSub, validate: false, emitSchemaFile: false });
+}
+
+/** The executable Federation 2 subgraph schema served at /graphql. */
+export async function buildOrderSubgraph(pubSub: PubSubBus) {
+  return toSubgraphSchema(await buildTypeGraphqlSchema(pubSub), referenceResolvers);
+}
+
+/** The subgraph SDL as committed in schema.graphql (what a gateway composes). */
+export async function printOrderSubgraphSdl(): Promise<string> {
+  return subgraphSdl(await buildTypeGraphqlSchema(createPubSubBus()));
+}

@@ -1,0 +1,82 @@
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginInlineTrace } from '@apollo/server/plugin/inlineTrace';
+import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
+import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
+import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import type { Server } from 'node:http';
+import { WebSocketServer } from 'ws';
+import type { AppServices } from '../app-services';
+import { contextFromHeaders } from '../observability/request-context';
+import { toGraphQLFormattedError } from './graphql-errors';
+import type { GraphQLContext } from './graphql-context';
+
+/** Query shape limits: deep or costly documents are refused before any resolver runs. */
+export const GRAPHQL_LIMITS = { maxDepth: 10, maxCost: 5_000 } as const;
+
+export const validationRules = [
+  maxDepthRule({ n: GRAPHQL_LIMITS.maxDepth, exposeLimits: false }),
+  costLimitRule({ maxCost: GRAPHQL_LIMITS.maxCost, exposeLimits: false }),
+];
+
+function metricsPlugin(services: AppServices): ApolloServerPlugin<GraphQLContext> {
+  return {
+    async requestDidStart() {
+      const stopTimer = services.metrics.graphqlOperationDuration.startTimer();
+      return {
+        async willSendResponse({ operation, operationName, errors }) {
+          stopTimer({
+            type: operation?.operation ?? 'unknown',
+            name: operationName ?? 'anonymous',
+            outcome: errors?.length ? 'error' : 'ok',
+          });
+        },
+      };
+    },
+  };
+}
+
+/** Apollo Server for queries and mutations, graphql-ws for subscriptions, both on /graphql of one HTTP server. */
+export function createGraphQLServer(schema: GraphQLSchema, httpServer: Server, services: AppServices) {
+  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: 64 * 1024 });
+  const wsCleanup = useServer<Record<string, unknown>, { request?: GraphQLContext['request'] }>(
+    {
+      schema,
+      validate: undefined,
+      context: (ctx): GraphQLContext => ({
+        request: contextFromHeaders(ctx.extra.request.headers),
+        services,
+      }),
+    },
+    wsServer,
+    12_000, // keep-alive ping interval, ms
+  );
+
+  const apollo = new ApolloServer<GraphQLContext>({
+    schema,
+    validationRules,
+    includeStacktraceInErrorResponses: false,
+    introspection: true,
+    // Shutdown order is ours (main.ts); Apollo's own handler would re-raise the signal and exit non-zero.
+    stopOnTerminationSignals: false,
+    csrfPrevention: true,
+    formatError: (formatted: GraphQLFormattedError, error: unknown) => toGraphQLFormattedError(formatted, error, services.logger),
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: services.config.SHUTDOWN_GRACE_PERIOD }),
+      metricsPlugin(services),
+      // Federated trace data for the gateway, only when it asks for it (ftv1 header).
+      ApolloServerPluginInlineTrace({ includeErrors: { masked: true } }),
+      {
+        async serverWillStart() {
+          return {
+            async drainServer() {
+              await wsCleanup.dispose();
+            },
+          };
+        },
+      },
+    ],
+  });
+  return { apollo, wsServer };
+}

@@ -1,0 +1,87 @@
+import type { ApolloServer } from '@apollo/server';
+import { expressMiddleware } from '@as-integrations/express5';
+import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
+import { pinoHttp } from 'pino-http';
+import type { AppServices } from '../app-services';
+import { CORRELATION_HEADER, contextFromHeaders, runWithContext, type RequestContext } from '../observability/request-context';
+import { healthRoutes, type Readiness } from './health.routes';
+import type { GraphQLContext } from './graphql-context';
+
+/** Request bodies above this are refused with 413 before parsing. */
+export const BODY_LIMIT = '1mb';
+
+declare module 'http' {
+  interface IncomingMessage {
+    wms?: RequestContext;
+  }
+}
+
+/** Gives each request its correlation context (echoed on the response) and runs the rest of the chain inside it. */
+const correlation: RequestHandler = (req, res, next) => {
+  const context = contextFromHeaders(req.headers);
+  req.wms = context;
+  res.setHeader('X-WMS-Correlation-ID', context.correlationId);
+  res.setHeader('X-Request-ID', context.requestId);
+  runWithContext(context, next);
+};
+
+function requestMetrics(services: AppServices): RequestHandler {
+  return (req, res, next) => {
+    const stop = services.metrics.httpRequestDuration.startTimer();
+    res.on('finish', () => {
+      // The route pattern, not the raw URL, keeps label cardinality bounded.
+      const route = req.route?.path ? `${req.baseUrl}${req.route.path}` : req.baseUrl || (res.statusCode === 404 ? 'unmatched' : req.path);
+      stop({ method: req.method, route: String(route), status: String(res.statusCode) });
+    });
+    next();
+  };
+}
+
+export function createHttpApp(services: AppServices, apollo: ApolloServer<GraphQLContext>, readiness: Readiness) {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+
+  app.use(correlation);
+  app.use(
+    pinoHttp({
+      logger: services.logger,
+      genReqId: (req) => req.wms?.requestId ?? 'unknown',
+      customProps: (req) => ({ correlationId: req.wms?.correlationId, waveNumber: req.wms?.waveNumber, workflowId: req.wms?.workflowId }),
+      autoLogging: { ignore: (req) => req.url === '/health' || req.url === '/metrics' },
+      serializers: { req: (req) => ({ method: req.method, url: req.url }), res: (res) => ({ statusCode: res.statusCode }) },
+    }),
+  );
+  app.use(requestMetrics(services));
+
+  app.use(healthRoutes(services, readiness));
+
+  app.use(
+    '/graphql',
+    express.json({ limit: BODY_LIMIT }),
+    expressMiddleware(apollo, {
+      context: async ({ req }): Promise<GraphQLContext> => ({ request: req.wms ?? contextFromHeaders(req.headers), services }),
+    }),
+  );
+
+  app.use(errorHandler(services));
+  return app;
+}
+
+/** Last resort: a JSON error without internals, whatever went wrong. */
+function errorHandler(services: AppServices): ErrorRequestHandler {
+  return (error, req, res, _next) => {
+    const status = typeof error?.status === 'number' && error.status >= 400 && error.status < 600 ? error.status : 500;
+    if (status >= 500) services.logger.error({ err: error, path: req.path }, 'unhandled error');
+    const code = status === 413 ? 'PAYLOAD_TOO_LARGE' : status === 400 ? 'BAD_REQUEST' : status >= 500 ? 'INTERNAL_ERROR' : 'BAD_REQUEST';
+    res.status(status).json({
+      code,
+      message: status >= 500 ? 'Internal server error' : String(error?.message ?? 'Bad request'),
+      requestId: req.wms?.requestId,
+      timestamp: new Date().toISOString(),
+      path: req.originalUrl,
+    });
+  };
+}
+
+export { CORRELATION_HEADER };

@@ -1,0 +1,5 @@
+import { runInfraScript } from './test-infra';
+
+export default function globalTeardown(): void {
+  runInfraScript('down.sh');
+}

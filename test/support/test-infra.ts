@@ -1,0 +1,33 @@
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+
+/**
+ * The servers integration tests run against: a FerretDB and a Kafka of their own, on ports apart from
+ * `npm start`'s, so a developer can run the service and the tests side by side.
+ */
+export const TEST_INFRA_ENV = {
+  WMS_RUN_DIR: join(__dirname, '..', '..', '.run', 'test'),
+  FERRETDB_PORT: '27117',
+  KAFKA_PORT: '9192',
+  KAFKA_CONTROLLER_PORT: '9193',
+};
+
+export const TEST_MONGODB_URI = `mongodb://127.0.0.1:${TEST_INFRA_ENV.FERRETDB_PORT}/`;
+export const TEST_KAFKA_BROKERS = `127.0.0.1:${TEST_INFRA_ENV.KAFKA_PORT}`;
+
+const INFRA_DIR = join(__dirname, '..', '..', 'infra');
+
+export function runInfraScript(script: string, ...args: string[]): void {
+  execFileSync('bash', [join(INFRA_DIR, script), ...args], {
+    env: { ...process.env, ...TEST_INFRA_ENV },
+    stdio: ['ignore', 'ignore', 'inherit'],
+    timeout: 15 * 60_000,
+  });
+}
+
+/** Stops the test broker (clean shutdown) and starts it again on the same data, for outage tests. */
+export const stopKafka = () => runInfraScript('kafka.sh', 'stop');
+export const startKafka = () => {
+  runInfraScript('kafka.sh', 'start');
+  runInfraScript('kafka.sh', 'wait');
+};

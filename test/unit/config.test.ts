@@ -1,0 +1,43 @@
+import { ConfigError, loadConfig } from '../../src/config';
+
+const required = { MONGODB_URI: 'mongodb://127.0.0.1:27017', KAFKA_BROKERS: '127.0.0.1:9092' };
+
+describe('loadConfig', () => {
+  it("applies the brief's defaults", () => {
+    const config = loadConfig(required);
+    expect(config).toMatchObject({
+      SERVICE_NAME: 'order-service',
+      port: 8001,
+      host: undefined,
+      MONGODB_DATABASE: 'orders_db',
+      KAFKA_BROKERS: ['127.0.0.1:9092'],
+      TRACING_ENABLED: true,
+      LOG_LEVEL: 'info',
+      MAX_RETRIES: 5,
+      RETRY_BASE_DELAY: 15 * 60_000,
+      RETRY_MAX_DELAY: 4 * 3_600_000,
+    });
+  });
+
+  it('reads KAFKA_BROKERS as a comma list and SERVER_ADDR as host:port', () => {
+    const config = loadConfig({ ...required, KAFKA_BROKERS: 'a:9092, b:9093', SERVER_ADDR: '0.0.0.0:9000' });
+    expect(config.KAFKA_BROKERS).toEqual(['a:9092', 'b:9093']);
+    expect(config).toMatchObject({ host: '0.0.0.0', port: 9000 });
+  });
+
+  it.each([
+    ['MONGODB_URI', { KAFKA_BROKERS: '127.0.0.1:9092' }],
+    ['KAFKA_BROKERS', { MONGODB_URI: 'mongodb://x' }],
+    ['KAFKA_BROKERS', { ...required, KAFKA_BROKERS: 'no-port' }],
+    ['SERVER_ADDR', { ...required, SERVER_ADDR: '8001' }],
+    ['SERVER_ADDR', { ...required, SERVER_ADDR: ':70000' }],
+    ['MAX_RETRIES', { ...required, MAX_RETRIES: '0' }],
+    ['RETRY_BASE_DELAY', { ...required, RETRY_BASE_DELAY: 'soon' }],
+    ['RETRY_MAX_DELAY', { ...required, RETRY_BASE_DELAY: '2h', RETRY_MAX_DELAY: '1h' }],
+    ['TRACING_ENABLED', { ...required, TRACING_ENABLED: 'yes please' }],
+    ['LOG_LEVEL', { ...required, LOG_LEVEL: 'loud' }],
+  ])('refuses a bad %s and names it', (variable, env) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(variable);
+  });
+});
