@@ -41,7 +41,7 @@ describe('operations endpoints', () => {
     try {
       const down = await fetch(`${service.url}/ready`);
       expect(down.status).toBe(503);
-      const body = await down.json();
+      const body = (await down.json()) as any;
       expect(body.failed).toEqual(['kafka']);
       expect(body.checks.mongodb).toEqual({ status: 'up' });
       expect(body.checks.kafka.status).toBe('down');
@@ -58,7 +58,7 @@ describe('operations endpoints', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ query: '{ _service { sdl } }' }),
     });
-    const body = await response.json();
+    const body = (await response.json()) as any;
     expect(body.data._service.sdl).toContain('@link(url: "https://specs.apollo.dev/federation/v2.5"');
   });
 });
