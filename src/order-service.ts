@@ -9,7 +9,16 @@ import { buildOrderSubgraph, createPubSubBus } from './schema/build-schema';
 import { createGraphQLServer } from './server/graphql-server';
 import { createHttpApp } from './server/http-app';
 import type { Readiness } from './server/health.routes';
-import { connectMongo } from './store/mongo';
+import { LiveFeed } from './events/live-feed';
+import { OutboxRelay, type OutboxRelayOptions } from './events/outbox-relay';
+import { ORDER_EVENTS_TOPIC, ORDER_LIVE_TOPIC, TOPIC_PARTITIONS } from './events/topics';
+import { connectMongo, ensureIndexes } from './store/mongo';
+import { OrderLocks } from './store/order-locks';
+import { orderModel } from './store/order.document';
+import { OrderRepository } from './store/order.repository';
+import { OrderLifecycle } from './use-cases/order-lifecycle';
+import { OrderQueries } from './use-cases/order-queries';
+import { OrderWriter } from './use-cases/order-writer';
 
 export interface RunningOrderService {
   url: string;
@@ -21,12 +30,54 @@ export interface RunningOrderService {
 }
 
 /** The composition root: connects the store and the broker, wires every part, starts listening. */
-export async function startOrderService(config: Config, logger: Logger): Promise<RunningOrderService> {
+export interface StartOptions {
+  relay?: Partial<OutboxRelayOptions>;
+  /** Tests of crash recovery store events without publishing them. */
+  relayPaused?: boolean;
+}
+
+export async function startOrderService(config: Config, logger: Logger, options: StartOptions = {}): Promise<RunningOrderService> {
   const metrics = createMetrics();
   const mongo = await connectMongo(config.MONGODB_URI, config.MONGODB_DATABASE);
   const kafka = createKafkaClient(config.KAFKA_BROKERS, config.KAFKA_CLIENT_ID ?? config.SERVICE_NAME, logger);
   const pubSub = createPubSubBus();
-  const services: AppServices = { config, logger, metrics, mongo, kafka, pubSub };
+
+  const orders = orderModel(mongo);
+  await ensureIndexes([orders]);
+  await kafka.ensureTopics([
+    { topic: ORDER_EVENTS_TOPIC, numPartitions: TOPIC_PARTITIONS },
+    { topic: ORDER_LIVE_TOPIC, numPartitions: TOPIC_PARTITIONS },
+  ]);
+  await kafka.connect();
+
+  const locks = new OrderLocks();
+  const repository = new OrderRepository(orders);
+  const relay = new OutboxRelay(orders, kafka, locks, metrics, logger, options.relay);
+  const writer = new OrderWriter(repository, locks, metrics, () => relay.kick());
+  const services: AppServices = {
+    config,
+    logger,
+    metrics,
+    mongo,
+    kafka,
+    pubSub,
+    relay,
+    orderQueries: new OrderQueries(repository),
+    orderLifecycle: new OrderLifecycle(writer, repository, config),
+  };
+  const liveFeed = new LiveFeed(kafka, pubSub, logger, config.SERVICE_NAME);
+  await liveFeed.start();
+  if (!options.relayPaused) relay.start();
+  const backlogTimer = setInterval(() => {
+    relay.backlog().then(
+      ({ orders: pending, oldestAgeSeconds }) => {
+        metrics.outboxBacklog.set(pending);
+        metrics.outboxOldestAge.set(oldestAgeSeconds);
+      },
+      () => undefined,
+    );
+  }, 5_000);
+  backlogTimer.unref();
 
   const schema = await buildOrderSubgraph(pubSub);
   const httpServer = createServer();
@@ -53,6 +104,9 @@ export async function startOrderService(config: Config, logger: Logger): Promise
       logger.info('shutting down: readiness off');
       if (config.SHUTDOWN_DRAIN_DELAY > 0) await new Promise((resolve) => setTimeout(resolve, config.SHUTDOWN_DRAIN_DELAY));
       await apollo.stop(); // drains HTTP (in-flight requests finish) and closes subscriptions
+      clearInterval(backlogTimer);
+      await relay.stop(); // publishes what the last requests stored
+      await liveFeed.stop();
       await kafka.disconnect();
       await mongo.close();
       logger.info('shutdown complete');

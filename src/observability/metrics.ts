@@ -34,8 +34,19 @@ export function createMetrics() {
       registers: [registry],
     }),
     outboxBacklog: new Gauge({
-      name: 'outbox_backlog_events',
-      help: 'Events stored but not yet published',
+      name: 'outbox_backlog_orders',
+      help: 'Orders holding events not yet published',
+      registers: [registry],
+    }),
+    eventPublishLatency: new Histogram({
+      name: 'event_publish_latency_seconds',
+      help: 'Time from storing an event to Kafka acknowledging it',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [registry],
+    }),
+    outboxOldestAge: new Gauge({
+      name: 'outbox_oldest_event_age_seconds',
+      help: 'Age of the oldest event not yet published',
       registers: [registry],
     }),
     eventsPublished: new Counter({

@@ -1,9 +1,12 @@
 import type { NonEmptyArray } from 'type-graphql';
+import { orderReferenceResolvers } from './order.reference';
+import { OrderResolver } from './order.resolver';
+import { OrderStatusSubscription } from './order-status.subscription';
 import { ServiceInfoResolver } from './service-info.resolver';
 
 /** Every resolver class of the subgraph, listed explicitly: no folder scanning. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export const resolverClasses: NonEmptyArray<Function> = [ServiceInfoResolver];
+export const resolverClasses: NonEmptyArray<Function> = [OrderResolver, OrderStatusSubscription, ServiceInfoResolver];
 
 /** `__resolveReference` functions for the entities this subgraph owns. */
-export const referenceResolvers = {};
+export const referenceResolvers = { ...orderReferenceResolvers };

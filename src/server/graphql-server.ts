@@ -10,7 +10,7 @@ import { WebSocketServer } from 'ws';
 import type { AppServices } from '../app-services';
 import { contextFromHeaders } from '../observability/request-context';
 import { toGraphQLFormattedError } from './graphql-errors';
-import type { GraphQLContext } from './graphql-context';
+import { createGraphQLContext, type GraphQLContext } from './graphql-context';
 
 /** Query shape limits: deep or costly documents are refused before any resolver runs. */
 export const GRAPHQL_LIMITS = { maxDepth: 10, maxCost: 5_000 } as const;
@@ -44,10 +44,7 @@ export function createGraphQLServer(schema: GraphQLSchema, httpServer: Server, s
     {
       schema,
       validate: undefined,
-      context: (ctx): GraphQLContext => ({
-        request: contextFromHeaders(ctx.extra.request.headers),
-        services,
-      }),
+      context: (ctx): GraphQLContext => createGraphQLContext(contextFromHeaders(ctx.extra.request.headers), services),
     },
     wsServer,
     12_000, // keep-alive ping interval, ms

@@ -5,7 +5,7 @@ import { pinoHttp } from 'pino-http';
 import type { AppServices } from '../app-services';
 import { CORRELATION_HEADER, contextFromHeaders, runWithContext, type RequestContext } from '../observability/request-context';
 import { healthRoutes, type Readiness } from './health.routes';
-import type { GraphQLContext } from './graphql-context';
+import { createGraphQLContext, type GraphQLContext } from './graphql-context';
 
 /** Request bodies above this are refused with 413 before parsing. */
 export const BODY_LIMIT = '1mb';
@@ -60,7 +60,7 @@ export function createHttpApp(services: AppServices, apollo: ApolloServer<GraphQ
     '/graphql',
     express.json({ limit: BODY_LIMIT }),
     expressMiddleware(apollo, {
-      context: async ({ req }): Promise<GraphQLContext> => ({ request: req.wms ?? contextFromHeaders(req.headers), services }),
+      context: async ({ req }): Promise<GraphQLContext> => createGraphQLContext(req.wms ?? contextFromHeaders(req.headers), services),
     }),
   );
 

@@ -1,0 +1,87 @@
+import { randomUUID } from 'node:crypto';
+import type { Consumer } from 'kafkajs';
+import type { Logger } from 'pino';
+import type { PubSubBus } from '../schema/build-schema';
+import type { CloudEvent } from './cloudevent';
+import type { KafkaClient } from './kafka';
+import { LIVE_EVENT_TYPES } from './live-events';
+import { ORDER_LIVE_TOPIC } from './topics';
+
+/** PubSub channels the subscription resolvers listen on. */
+export const LIVE_CHANNELS = {
+  orderStatusChanged: 'ORDER_STATUS_CHANGED',
+  deadLetterQueueChanged: 'DEAD_LETTER_QUEUE_CHANGED',
+} as const;
+
+const CHANNEL_BY_TYPE: Record<string, string> = {
+  [LIVE_EVENT_TYPES.orderStatusChanged]: LIVE_CHANNELS.orderStatusChanged,
+  [LIVE_EVENT_TYPES.deadLetterQueueChanged]: LIVE_CHANNELS.deadLetterQueueChanged,
+};
+
+/**
+ * Feeds this replica's GraphQL subscriptions from the live topic, so a subscriber sees every change whichever replica
+ * made it. Each replica reads with a consumer group of its own (every replica must see every notice), starting at the
+ * topic's end as of start-up, and deletes that group when it stops.
+ */
+export class LiveFeed {
+  private consumer: Consumer | null = null;
+  readonly groupId: string;
+
+  constructor(
+    private readonly kafka: KafkaClient,
+    private readonly pubSub: PubSubBus,
+    private readonly logger: Logger,
+    serviceName: string,
+  ) {
+    this.groupId = `${serviceName}-live-${randomUUID()}`;
+  }
+
+  async start(): Promise<void> {
+    const admin = this.kafka.kafka.admin();
+    await admin.connect();
+    // Where the topic ends now: everything stored after start-up is delivered, even before the group has joined.
+    const endOffsets = await admin.fetchTopicOffsets(ORDER_LIVE_TOPIC);
+    await admin.disconnect();
+
+    const consumer = this.kafka.kafka.consumer({ groupId: this.groupId, sessionTimeout: 10_000, heartbeatInterval: 1_000, maxWaitTimeInMs: 50 });
+    this.consumer = consumer;
+    await consumer.connect();
+    await consumer.subscribe({ topic: ORDER_LIVE_TOPIC, fromBeginning: false });
+    const joined = new Promise<void>((resolve) => {
+      const remove = consumer.on(consumer.events.GROUP_JOIN, () => {
+        remove();
+        resolve();
+      });
+    });
+    await consumer.run({
+      autoCommit: true,
+      eachMessage: async ({ message }) => {
+        if (!message.value) return;
+        try {
+          const event = JSON.parse(message.value.toString()) as CloudEvent;
+          const channel = CHANNEL_BY_TYPE[event.type];
+          if (channel) this.pubSub.publish(channel, event.data);
+        } catch (error) {
+          this.logger.warn({ err: error }, 'unreadable live notice skipped');
+        }
+      },
+    });
+    for (const { partition, offset } of endOffsets) consumer.seek({ topic: ORDER_LIVE_TOPIC, partition, offset });
+    await joined;
+  }
+
+  async stop(): Promise<void> {
+    if (!this.consumer) return;
+    await this.consumer.disconnect().catch(() => undefined);
+    this.consumer = null;
+    const admin = this.kafka.kafka.admin();
+    try {
+      await admin.connect();
+      await admin.deleteGroups([this.groupId]);
+    } catch (error) {
+      this.logger.warn({ err: error, groupId: this.groupId }, 'could not delete the live feed consumer group');
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+  }
+}

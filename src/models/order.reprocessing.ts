@@ -1,0 +1,101 @@
+import { orderMovedToDlq, orderRetryScheduled, type OrderEvent } from '../events/order-events';
+import { assertTransitionAllowed, destinationOf } from './order-transitions';
+import { nextVersion, type Change, type Decision, type DecisionContext } from './order.decision';
+import type { DlqMove, RetryFailure } from './order.input';
+import { cancelOrder } from './order.lifecycle';
+import { retryBackoff } from './order.rules';
+import type { Order, RetryState } from './order.types';
+
+/**
+ * Failed processing attempts, retries and the order's side of the dead letter queue (CONTRACT §2–3).
+ * The DLQ entry itself is another document; these functions decide only what happens to the order.
+ */
+
+export interface RetryPolicy {
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+export interface RetryDecision {
+  order: Order;
+  events: OrderEvent[];
+  /** The attempt used up the last retry: the caller must also create the DLQ entry, with the failure's reason. */
+  movedToDlq: boolean;
+}
+
+export function incrementRetryCount(
+  order: Order,
+  { failure, policy }: { failure: RetryFailure; policy: RetryPolicy },
+  ctx: DecisionContext,
+): RetryDecision {
+  assertTransitionAllowed(order, 'incrementRetry');
+  const count = order.retry.count + 1;
+  const failedAt = failure.failedAt ?? ctx.now;
+  const failureStatus = failure.failureStatus ?? order.status;
+  const { failureReason, workflowId, runId } = failure;
+  const exhausted = count >= order.retry.maxRetries;
+  const retry: RetryState = {
+    ...order.retry,
+    count,
+    lastFailureReason: failureReason,
+    lastFailureStatus: failureStatus,
+    lastFailedAt: failedAt,
+    nextRetryAt: exhausted ? null : new Date(failedAt.getTime() + retryBackoff(count, policy.baseDelayMs, policy.maxDelayMs)),
+    history: [...order.retry.history, { attempt: count, failureReason, failureStatus, failedAt, workflowId, runId }],
+  };
+  const next = nextVersion(order, { retry, deadLettered: exhausted }, ctx);
+  const event = exhausted
+    ? orderMovedToDlq(next, { finalFailureStatus: failureStatus, finalFailureReason: failureReason, totalRetryAttempts: count }, ctx.now)
+    : orderRetryScheduled(next, { retryNumber: count, failureStatus, failureReason }, ctx.now);
+  return { order: next, events: [event], movedToDlq: exhausted };
+}
+
+/** Back to the last checkpoint so the orchestrator can run the order again; the retry count is kept. */
+export function resetOrderForRetry(order: Order, ctx: DecisionContext): Decision {
+  assertTransitionAllowed(order, 'resetForRetry');
+  const status = destinationOf(order, 'resetForRetry');
+  if (status === order.status && order.waveId === null && order.retry.nextRetryAt === null) return null;
+  const next = nextVersion(order, { status, waveId: null, retry: { ...order.retry, nextRetryAt: null } }, ctx, 'reset for retry');
+  return { order: next, events: [] };
+}
+
+export function markMovedToDlq(order: Order, { failureStatus, failureReason }: DlqMove, ctx: DecisionContext): Change {
+  assertTransitionAllowed(order, 'moveToDlq');
+  const next = nextVersion(order, { deadLettered: true, retry: { ...order.retry, nextRetryAt: null } }, ctx);
+  const failure = { finalFailureStatus: failureStatus, finalFailureReason: failureReason, totalRetryAttempts: order.retry.count };
+  return { order: next, events: [orderMovedToDlq(next, failure, ctx.now)] };
+}
+
+/**
+ * The order's side of resolving a DLQ entry as `manual_retry`: released, retry count back to 0, status reset
+ * as in Reset, due for retry right away. `retryNumber` 0 in the event tells the orchestrator it starts afresh;
+ * the failure fields repeat the DLQ entry's.
+ */
+export function releaseFromDlqForRetry(order: Order, entry: DlqMove, ctx: DecisionContext): Change {
+  assertTransitionAllowed(order, 'releaseFromDlq');
+  const next = nextVersion(
+    order,
+    {
+      status: destinationOf(order, 'releaseFromDlq'),
+      waveId: null,
+      deadLettered: false,
+      retry: { ...order.retry, count: 0, nextRetryAt: ctx.now },
+    },
+    ctx,
+    'released from the dead letter queue for a manual retry',
+  );
+  const retry = { retryNumber: 0, failureStatus: entry.failureStatus, failureReason: entry.failureReason };
+  return { order: next, events: [orderRetryScheduled(next, retry, ctx.now)] };
+}
+
+export const DLQ_CANCELLATION_REASON = 'cancelled from the dead letter queue';
+
+/**
+ * The order's side of resolving a DLQ entry as `cancelled`: cancelled (reason from the notes) and released.
+ * An order already cancelled while held only needs releasing.
+ */
+export function cancelDeadLetteredOrder(order: Order, { reason }: { reason: string | null }, ctx: DecisionContext): Decision {
+  const decision = cancelOrder({ ...order, deadLettered: false }, { reason: reason ?? DLQ_CANCELLATION_REASON }, ctx);
+  if (decision !== null || !order.deadLettered) return decision;
+  return { order: nextVersion(order, { deadLettered: false }, ctx), events: [] };
+}

@@ -1,0 +1,131 @@
+/**
+ * The Order aggregate as plain data. This is also the exact stored document shape (mapped 1:1 to the
+ * mongoose model), so it holds only strings, numbers, booleans, Dates, arrays and nested objects,
+ * with `null` — never `undefined` — for an absent value, so that a stored document and a freshly
+ * built one compare equal.
+ */
+
+export const ORDER_STATUSES = [
+  'received',
+  'validated',
+  'assigned_to_wave',
+  'picking',
+  'packing',
+  'shipped',
+  'completed',
+  'cancelled',
+] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
+export const PRIORITIES = ['same_day', 'next_day', 'standard'] as const;
+export type Priority = (typeof PRIORITIES)[number];
+
+export const BACKORDER_REASONS = ['not_found', 'damaged', 'quantity_mismatch'] as const;
+export type BackorderReason = (typeof BACKORDER_REASONS)[number];
+
+export const DLQ_RESOLUTIONS = ['manual_retry', 'cancelled', 'escalated'] as const;
+export type DlqResolution = (typeof DLQ_RESOLUTIONS)[number];
+
+/** Orders created without an explicit tenant belong here, so tenant isolation can be added without a migration. */
+export const DEFAULT_TENANT_ID = 'default';
+
+export interface OrderLine {
+  sku: string;
+  quantity: number;
+  /** Integer cents: money is never held in binary floating point. */
+  unitPriceCents: number;
+  productName: string | null;
+  /** Kilograms per unit. */
+  weight: number | null;
+  /** Null until a fulfilment is recorded for the line; a line never reported short counts as fully fulfilled. */
+  quantityFulfilled: number | null;
+  /** Units put on backorder when the fulfilment was recorded (quantity − quantityFulfilled); null until then. */
+  quantityBackordered: number | null;
+}
+
+export interface ShippingAddress {
+  street: string;
+  street2: string | null;
+  city: string;
+  state: string;
+  zipCode: string;
+  /** ISO 3166-1 alpha-2, upper-case. */
+  country: string;
+  recipientName: string | null;
+  phone: string | null;
+}
+
+export interface BackorderItem {
+  sku: string;
+  quantityShort: number;
+  reason: BackorderReason;
+}
+
+export interface Backorder {
+  backorderId: string;
+  items: BackorderItem[];
+  status: 'open' | 'fulfilled';
+  createdAt: Date;
+  fulfilledAt: Date | null;
+}
+
+export interface StatusChange {
+  /** Null only for the first entry, when the order was received. */
+  from: OrderStatus | null;
+  to: OrderStatus;
+  at: Date;
+  reason: string | null;
+  correlationId: string | null;
+}
+
+export interface RetryAttempt {
+  attempt: number;
+  failureReason: string;
+  /** Free text, not an OrderStatus: orchestrators report steps such as `shipping`. */
+  failureStatus: string;
+  failedAt: Date;
+  workflowId: string | null;
+  runId: string | null;
+}
+
+export interface RetryState {
+  count: number;
+  maxRetries: number;
+  lastFailureReason: string | null;
+  lastFailureStatus: string | null;
+  lastFailedAt: Date | null;
+  nextRetryAt: Date | null;
+  history: RetryAttempt[];
+}
+
+export interface Cancellation {
+  reason: string;
+  cancelledAt: Date;
+}
+
+export interface Order {
+  orderId: string;
+  tenantId: string;
+  customerId: string;
+  priority: Priority;
+  status: OrderStatus;
+  promisedDeliveryAt: Date | null;
+  items: OrderLine[];
+  shippingAddress: ShippingAddress;
+  waveId: string | null;
+  trackingNumber: string | null;
+  carrier: string | null;
+  cancellation: Cancellation | null;
+  deliveredAt: Date | null;
+  /** When validation first passed; Reset uses it to decide between `validated` and `received`. */
+  validatedAt: Date | null;
+  backorders: Backorder[];
+  retry: RetryState;
+  /** True while a dead letter queue entry holds the order (unresolved, or resolved as escalated). */
+  deadLettered: boolean;
+  /** Starts at 1 and grows by 1 on every write; every write is conditional on it. */
+  version: number;
+  statusHistory: StatusChange[];
+  createdAt: Date;
+  updatedAt: Date;
+}

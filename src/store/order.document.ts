@@ -1,0 +1,105 @@
+import { buildSchema, index, modelOptions, prop, Severity, type DocumentType } from '@typegoose/typegoose';
+import type { Connection, Model } from 'mongoose';
+
+/**
+ * The stored shape of an order: the aggregate's state (src/models/order.types.ts) plus storage-only fields
+ * (the outbox and its relay lease). Reads are lean; writes are single-document updates conditional on `version`.
+ */
+@modelOptions({ schemaOptions: { _id: false, versionKey: false } })
+class OrderLineDoc {
+  @prop({ required: true, type: String }) sku!: string;
+  @prop({ required: true, type: Number }) quantity!: number;
+  @prop({ required: true, type: Number }) unitPriceCents!: number;
+  @prop({ type: String, default: null }) productName!: string | null;
+  @prop({ type: Number, default: null }) weight!: number | null;
+  @prop({ type: Number, default: null }) quantityFulfilled!: number | null;
+  @prop({ type: Number, default: null }) quantityBackordered!: number | null;
+}
+
+@modelOptions({ schemaOptions: { _id: false, versionKey: false } })
+class ShippingAddressDoc {
+  @prop({ required: true, type: String }) street!: string;
+  @prop({ type: String, default: null }) street2!: string | null;
+  @prop({ required: true, type: String }) city!: string;
+  @prop({ required: true, type: String }) state!: string;
+  @prop({ required: true, type: String }) zipCode!: string;
+  @prop({ required: true, type: String }) country!: string;
+  @prop({ type: String, default: null }) recipientName!: string | null;
+  @prop({ type: String, default: null }) phone!: string | null;
+}
+
+/** One event waiting for the relay. Stored in the same write as the state change that caused it. */
+@modelOptions({ schemaOptions: { _id: false, versionKey: false }, options: { allowMixed: Severity.ALLOW } })
+export class OutboxEntryDoc {
+  /** CloudEvents id: fixed when stored, so every redelivery carries the same id. */
+  @prop({ required: true, type: String }) id!: string;
+  /** Position in this order's event stream; the relay publishes in this order. */
+  @prop({ required: true, type: Number }) seq!: number;
+  @prop({ required: true, type: String }) topic!: string;
+  @prop({ required: true, type: String }) type!: string;
+  @prop({ required: true, type: Object }) data!: Record<string, unknown>;
+  @prop({ required: true, type: Date }) time!: Date;
+  @prop({ type: String, default: null }) correlationId!: string | null;
+  @prop({ type: String, default: null }) waveNumber!: string | null;
+  @prop({ type: String, default: null }) workflowId!: string | null;
+  @prop({ type: String, default: null }) traceparent!: string | null;
+}
+
+@modelOptions({
+  schemaOptions: { collection: 'orders', versionKey: false, minimize: false },
+  options: { allowMixed: Severity.ALLOW },
+})
+@index({ tenantId: 1, orderId: 1 }, { unique: true })
+@index({ tenantId: 1, status: 1, createdAt: -1 })
+@index({ tenantId: 1, priority: 1, createdAt: -1 })
+@index({ tenantId: 1, customerId: 1, createdAt: -1 })
+@index({ tenantId: 1, createdAt: -1 })
+@index({ 'backorders.backorderId': 1 })
+@index({ outboxPending: 1, outboxLeaseUntil: 1 })
+@index({ 'retry.nextRetryAt': 1 })
+export class OrderDoc {
+  @prop({ required: true, type: String }) orderId!: string;
+  @prop({ required: true, type: String, default: 'default' }) tenantId!: string;
+  @prop({ required: true, type: String }) customerId!: string;
+  @prop({ required: true, type: String }) priority!: string;
+  @prop({ required: true, type: String }) status!: string;
+  @prop({ type: Date, default: null }) promisedDeliveryAt!: Date | null;
+  @prop({ required: true, type: () => [OrderLineDoc] }) items!: OrderLineDoc[];
+  @prop({ required: true, type: () => ShippingAddressDoc }) shippingAddress!: ShippingAddressDoc;
+  @prop({ type: String, default: null }) waveId!: string | null;
+  @prop({ type: String, default: null }) trackingNumber!: string | null;
+  @prop({ type: String, default: null }) carrier!: string | null;
+  @prop({ type: Object, default: null }) cancellation!: { reason: string; cancelledAt: Date } | null;
+  @prop({ type: Date, default: null }) deliveredAt!: Date | null;
+  @prop({ type: Date, default: null }) validatedAt!: Date | null;
+  @prop({ type: () => [Object], default: [] }) backorders!: object[];
+  @prop({ type: Object, required: true }) retry!: object;
+  @prop({ type: Boolean, default: false }) deadLettered!: boolean;
+  @prop({ required: true, type: Number }) version!: number;
+  @prop({ type: () => [Object], default: [] }) statusHistory!: object[];
+  @prop({ required: true, type: Date }) createdAt!: Date;
+  @prop({ required: true, type: Date }) updatedAt!: Date;
+
+  @prop({ type: () => [OutboxEntryDoc], default: [] }) outbox!: OutboxEntryDoc[];
+  /** True while `outbox` holds unpublished events; indexed so the relay finds work without scanning. */
+  @prop({ type: Boolean, default: false }) outboxPending!: boolean;
+  /** Sequence number of the last event stored (written only by state changes, conditional on `version`). */
+  @prop({ type: Number, default: 0 }) outboxSeq!: number;
+  /** Sequence number of the last event the relay published: entries at or below it are never sent again. */
+  @prop({ type: Number, default: 0 }) outboxPublishedSeq!: number;
+  /** Which relay instance holds the lease on this order's outbox, and until when (replicas never publish the normal case twice). */
+  @prop({ type: String, default: null }) outboxLeaseOwner!: string | null;
+  @prop({ type: Date, default: null }) outboxLeaseUntil!: Date | null;
+}
+
+export type OrderModel = Model<DocumentType<OrderDoc>>;
+
+const orderSchema = buildSchema(OrderDoc);
+
+/** Registered per connection (typegoose's own model cache is global, and tests run several services in one process). */
+export function orderModel(connection: Connection): OrderModel {
+  return (connection.models.Order as OrderModel | undefined) ?? (connection.model('Order', orderSchema) as unknown as OrderModel);
+}
+
+/** Fields that belong to storage, never to the aggregate. */
+export const STORAGE_ONLY_FIELDS = ['_id', 'outbox', 'outboxPending', 'outboxSeq', 'outboxPublishedSeq', 'outboxLeaseOwner', 'outboxLeaseUntil'] as const;

@@ -1,0 +1,69 @@
+import { OrderNotFound, VersionMismatch } from '../models/order.errors';
+import type { Decision } from '../models/order.decision';
+import type { Order } from '../models/order.types';
+import { ORDER_EVENTS_TOPIC, ORDER_LIVE_TOPIC } from '../events/topics';
+import { orderStatusChangedNotice, LIVE_EVENT_TYPES } from '../events/live-events';
+import type { Metrics } from '../observability/metrics';
+import type { RequestContext } from '../observability/request-context';
+import type { OrderLocks } from '../store/order-locks';
+import { ConcurrentWrite, type OrderRepository, type PendingEvent } from '../store/order.repository';
+
+
+/**
+ * The one path by which an order changes: lock → load → decide (pure domain function) → one conditional write that
+ * stores the new state together with its events → wake the relay. Use cases are one call to `change` each.
+ */
+export class OrderWriter {
+  constructor(
+    private readonly repository: OrderRepository,
+    private readonly locks: OrderLocks,
+    private readonly metrics: Metrics,
+    private readonly onEventsStored: () => void,
+  ) {}
+
+  async create(decision: NonNullable<Decision>, context: RequestContext): Promise<Order> {
+    await this.repository.insert(decision.order, this.pendingEvents(null, decision), context);
+    this.metrics.ordersCreated.inc({ priority: decision.order.priority });
+    this.onEventsStored();
+    return decision.order;
+  }
+
+  async change(
+    orderId: string,
+    context: RequestContext,
+    decide: (order: Order) => Decision,
+    options: { expectedVersion?: number | null } = {},
+  ): Promise<Order> {
+    return this.locks.withOrder(orderId, async () => {
+      const loaded = await this.repository.loadForChange(context.tenantId, orderId);
+      if (!loaded) throw new OrderNotFound(orderId);
+      if (options.expectedVersion != null && options.expectedVersion !== loaded.order.version) {
+        throw new VersionMismatch(options.expectedVersion, loaded.order.version);
+      }
+      const decision = decide(loaded.order);
+      if (!decision) return loaded.order;
+      try {
+        await this.repository.update(loaded, decision.order, this.pendingEvents(loaded.order, decision), context);
+      } catch (error) {
+        // Another replica wrote between our read and our write: the caller sees a precondition failure, nothing is lost.
+        if (error instanceof ConcurrentWrite) throw new VersionMismatch(loaded.order.version, loaded.order.version + 1);
+        throw error;
+      }
+      if (decision.order.status !== loaded.order.status) {
+        this.metrics.orderTransitions.inc({ from: loaded.order.status, to: decision.order.status });
+      }
+      this.onEventsStored();
+      return decision.order;
+    });
+  }
+
+  /** Domain events for the public topic, plus a live notice when the status moved (feeds subscriptions on every replica). */
+  private pendingEvents(before: Order | null, decision: NonNullable<Decision>): PendingEvent[] {
+    const events: PendingEvent[] = decision.events.map((event) => ({ topic: ORDER_EVENTS_TOPIC, type: event.type, data: event.data }));
+    const after = decision.order;
+    if (before && before.status !== after.status) {
+      events.push({ topic: ORDER_LIVE_TOPIC, type: LIVE_EVENT_TYPES.orderStatusChanged, data: orderStatusChangedNotice(before, after) });
+    }
+    return events;
+  }
+}
