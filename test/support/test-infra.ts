@@ -5,11 +5,14 @@ import { join } from 'node:path';
  * The servers integration tests run against: a FerretDB and a Kafka of their own, on ports apart from
  * `npm start`'s, so a developer can run the service and the tests side by side.
  */
+// WMS_TEST_PORT_OFFSET lets several test runs share a machine (each gets its own ports and data directory).
+const offset = Number(process.env.WMS_TEST_PORT_OFFSET ?? 0);
+
 export const TEST_INFRA_ENV = {
-  WMS_RUN_DIR: join(__dirname, '..', '..', '.run', 'test'),
-  FERRETDB_PORT: '27117',
-  KAFKA_PORT: '9192',
-  KAFKA_CONTROLLER_PORT: '9193',
+  WMS_RUN_DIR: join(__dirname, '..', '..', '.run', offset ? `test-${offset}` : 'test'),
+  FERRETDB_PORT: String(27117 + offset),
+  KAFKA_PORT: String(9192 + offset),
+  KAFKA_CONTROLLER_PORT: String(9193 + offset),
 };
 
 export const TEST_MONGODB_URI = `mongodb://127.0.0.1:${TEST_INFRA_ENV.FERRETDB_PORT}/`;
