@@ -36,6 +36,9 @@ const envSchema = z.object({
   MAX_RETRIES: z.coerce.number().int().min(1).max(100).default(5),
   RETRY_BASE_DELAY: durationMs.default('15m'),
   RETRY_MAX_DELAY: durationMs.default('4h'),
+  /** Off: this instance stores events but leaves publishing to other instances (or a later start). */
+  OUTBOX_RELAY_ENABLED: booleanFlag.default('true'),
+  OUTBOX_POLL_INTERVAL: durationMs.default('500ms'),
   SHUTDOWN_GRACE_PERIOD: durationMs.default('10s'),
   /** Lets a load balancer see the service as not ready before connections start closing. */
   SHUTDOWN_DRAIN_DELAY: durationMs.default('0ms'),

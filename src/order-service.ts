@@ -32,8 +32,6 @@ export interface RunningOrderService {
 /** The composition root: connects the store and the broker, wires every part, starts listening. */
 export interface StartOptions {
   relay?: Partial<OutboxRelayOptions>;
-  /** Tests of crash recovery store events without publishing them. */
-  relayPaused?: boolean;
 }
 
 export async function startOrderService(config: Config, logger: Logger, options: StartOptions = {}): Promise<RunningOrderService> {
@@ -52,7 +50,7 @@ export async function startOrderService(config: Config, logger: Logger, options:
 
   const locks = new OrderLocks();
   const repository = new OrderRepository(orders);
-  const relay = new OutboxRelay(orders, kafka, locks, metrics, logger, options.relay);
+  const relay = new OutboxRelay(orders, kafka, locks, metrics, logger, { pollIntervalMs: config.OUTBOX_POLL_INTERVAL, ...options.relay });
   const writer = new OrderWriter(repository, locks, metrics, () => relay.kick());
   const services: AppServices = {
     config,
@@ -67,7 +65,7 @@ export async function startOrderService(config: Config, logger: Logger, options:
   };
   const liveFeed = new LiveFeed(kafka, pubSub, logger, config.SERVICE_NAME);
   await liveFeed.start();
-  if (!options.relayPaused) relay.start();
+  if (config.OUTBOX_RELAY_ENABLED) relay.start();
   const backlogTimer = setInterval(() => {
     relay.backlog().then(
       ({ orders: pending, oldestAgeSeconds }) => {
