@@ -31,6 +31,8 @@ const envSchema = z.object({
     .pipe(z.array(z.string().regex(/^[\w.-]+:\d{1,5}$/, 'expected host:port')).min(1, 'expected at least one host:port')),
   KAFKA_CLIENT_ID: z.string().min(1).optional(),
   OTEL_EXPORTER_OTLP_ENDPOINT: z.string().min(1).default('localhost:4317'),
+  /** The standard OpenTelemetry variable; gRPC unless told otherwise (the brief's endpoint default is the gRPC port). */
+  OTEL_EXPORTER_OTLP_PROTOCOL: z.enum(['grpc', 'http/protobuf', 'http/json']).default('grpc'),
   TRACING_ENABLED: booleanFlag.default('true'),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   MAX_RETRIES: z.coerce.number().int().min(1).max(100).default(5),

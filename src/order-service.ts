@@ -12,13 +12,22 @@ import type { Readiness } from './server/health.routes';
 import { LiveFeed } from './events/live-feed';
 import { OutboxRelay, type OutboxRelayOptions } from './events/outbox-relay';
 import { ORDER_EVENTS_TOPIC, ORDER_LIVE_TOPIC, TOPIC_PARTITIONS } from './events/topics';
+import { IdempotencyStore } from './rest/idempotency.store';
 import { connectMongo, ensureIndexes } from './store/mongo';
 import { OrderLocks } from './store/order-locks';
+import { DeadLetterRepository } from './store/dead-letter.repository';
 import { orderModel } from './store/order.document';
 import { OrderRepository } from './store/order.repository';
+import { DeadLetterFeed } from './use-cases/dead-letter-feed';
+import { DeadLetterQueries } from './use-cases/dead-letter-queries';
+import { DeadLetterQueue } from './use-cases/dead-letter-queue';
 import { OrderLifecycle } from './use-cases/order-lifecycle';
 import { OrderQueries } from './use-cases/order-queries';
 import { OrderWriter } from './use-cases/order-writer';
+import { Reprocessing } from './use-cases/reprocessing';
+
+/** How often the DLQ gauges (unresolved entries, oldest age) are read from the store. */
+const DLQ_GAUGE_INTERVAL_MS = 5_000;
 
 export interface RunningOrderService {
   url: string;
@@ -42,6 +51,8 @@ export async function startOrderService(config: Config, logger: Logger, options:
 
   const orders = orderModel(mongo);
   await ensureIndexes([orders]);
+  const idempotency = IdempotencyStore.forConnection(mongo, logger);
+  await idempotency.init();
   await kafka.ensureTopics([
     { topic: ORDER_EVENTS_TOPIC, numPartitions: TOPIC_PARTITIONS },
     { topic: ORDER_LIVE_TOPIC, numPartitions: TOPIC_PARTITIONS },
@@ -52,6 +63,7 @@ export async function startOrderService(config: Config, logger: Logger, options:
   const repository = new OrderRepository(orders);
   const relay = new OutboxRelay(orders, kafka, locks, metrics, logger, { pollIntervalMs: config.OUTBOX_POLL_INTERVAL, ...options.relay });
   const writer = new OrderWriter(repository, locks, metrics, () => relay.kick());
+  const deadLetterQueries = new DeadLetterQueries(new DeadLetterRepository(orders), repository, metrics);
   const services: AppServices = {
     config,
     logger,
@@ -62,10 +74,16 @@ export async function startOrderService(config: Config, logger: Logger, options:
     relay,
     orderQueries: new OrderQueries(repository),
     orderLifecycle: new OrderLifecycle(writer, repository, config),
+    reprocessing: new Reprocessing(writer, metrics, config),
+    deadLetterQueue: new DeadLetterQueue(writer, metrics),
+    deadLetterQueries,
+    deadLetterFeed: new DeadLetterFeed(deadLetterQueries),
+    idempotency,
   };
   const liveFeed = new LiveFeed(kafka, pubSub, logger, config.SERVICE_NAME);
   await liveFeed.start();
   if (config.OUTBOX_RELAY_ENABLED) relay.start();
+  idempotency.startCleanup();
   const backlogTimer = setInterval(() => {
     relay.backlog().then(
       ({ orders: pending, oldestAgeSeconds }) => {
@@ -76,6 +94,10 @@ export async function startOrderService(config: Config, logger: Logger, options:
     );
   }, 5_000);
   backlogTimer.unref();
+  const refreshDlqGauges = () => deadLetterQueries.refreshGauges().catch((error) => logger.warn({ err: error }, 'could not refresh the DLQ gauges'));
+  void refreshDlqGauges();
+  const dlqGaugeTimer = setInterval(refreshDlqGauges, DLQ_GAUGE_INTERVAL_MS);
+  dlqGaugeTimer.unref();
 
   const schema = await buildOrderSubgraph(pubSub);
   const httpServer = createServer();
@@ -103,6 +125,8 @@ export async function startOrderService(config: Config, logger: Logger, options:
       if (config.SHUTDOWN_DRAIN_DELAY > 0) await new Promise((resolve) => setTimeout(resolve, config.SHUTDOWN_DRAIN_DELAY));
       await apollo.stop(); // drains HTTP (in-flight requests finish) and closes subscriptions
       clearInterval(backlogTimer);
+      clearInterval(dlqGaugeTimer);
+      idempotency.stopCleanup();
       await relay.stop(); // publishes what the last requests stored
       await liveFeed.stop();
       await kafka.disconnect();

@@ -1,4 +1,5 @@
-import type { Order } from '../models/order.types';
+import type { DeadLetterChangeKind } from '../models/dead-letter';
+import type { DeadLetterEntry, Order } from '../models/order.types';
 
 /** Internal notices on the live topic; they feed GraphQL subscriptions and are not part of the public event catalogue. */
 export const LIVE_EVENT_TYPES = {
@@ -16,4 +17,60 @@ export interface OrderStatusChangedNotice {
 
 export function orderStatusChangedNotice(before: Order, after: Order): OrderStatusChangedNotice {
   return { orderId: after.orderId, tenantId: after.tenantId, from: before.status, to: after.status, at: after.updatedAt.toISOString() };
+}
+
+/**
+ * A change of the dead letter queue: an entry added (or reopened) or resolved. Carries the entry as it stood after the
+ * write, so every replica's subscribers see the same entry whatever happened since; statistics are computed on receipt.
+ */
+export interface DeadLetterQueueChangedNotice {
+  kind: DeadLetterChangeKind;
+  orderId: string;
+  tenantId: string;
+  customerId: string;
+  entry: DeadLetterEntry;
+  occurredAt: string;
+}
+
+export function deadLetterQueueChangedNotice(after: Order, kind: DeadLetterChangeKind): DeadLetterQueueChangedNotice {
+  if (!after.deadLetter) throw new Error(`order ${after.orderId} has no dead letter queue entry to announce`);
+  return {
+    kind,
+    orderId: after.orderId,
+    tenantId: after.tenantId,
+    customerId: after.customerId,
+    entry: after.deadLetter,
+    occurredAt: after.updatedAt.toISOString(),
+  };
+}
+
+/** Every key that holds an instant anywhere in a DLQ entry (the entry, its retry history, the order snapshot, past entries). */
+const DATE_KEYS = new Set([
+  'createdAt',
+  'updatedAt',
+  'resolvedAt',
+  'failedAt',
+  'at',
+  'promisedDeliveryAt',
+  'cancelledAt',
+  'deliveredAt',
+  'validatedAt',
+  'lastFailedAt',
+  'nextRetryAt',
+  'fulfilledAt',
+]);
+
+function reviveDates(value: unknown, key: string | null): unknown {
+  if (key !== null && DATE_KEYS.has(key) && typeof value === 'string') return new Date(value);
+  if (Array.isArray(value)) return value.map((item) => reviveDates(item, null));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([name, nested]) => [name, reviveDates(nested, name)]));
+  }
+  return value;
+}
+
+/** A notice as it arrives from the live topic (JSON: instants are strings) back to its typed form. */
+export function readDeadLetterQueueChangedNotice(data: unknown): DeadLetterQueueChangedNotice {
+  const notice = data as DeadLetterQueueChangedNotice;
+  return { ...notice, entry: reviveDates(notice.entry, null) as DeadLetterEntry };
 }

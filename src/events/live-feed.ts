@@ -6,6 +6,7 @@ import type { CloudEvent } from './cloudevent';
 import type { KafkaClient } from './kafka';
 import { LIVE_EVENT_TYPES } from './live-events';
 import { ORDER_LIVE_TOPIC } from './topics';
+import { withTimeout } from '../store/mongo';
 
 /** PubSub channels the subscription resolvers listen on. */
 export const LIVE_CHANNELS = {
@@ -40,16 +41,17 @@ export class LiveFeed {
     const admin = this.kafka.kafka.admin();
     await admin.connect();
     // Where the topic ends now: everything stored after start-up is delivered, even before the group has joined.
-    const endOffsets = await admin.fetchTopicOffsets(ORDER_LIVE_TOPIC);
-    await admin.disconnect();
+    const endOffsets = await retryTransient(() => admin.fetchTopicOffsets(ORDER_LIVE_TOPIC)).finally(() => admin.disconnect());
 
     const consumer = this.kafka.kafka.consumer({ groupId: this.groupId, sessionTimeout: 10_000, heartbeatInterval: 1_000, maxWaitTimeInMs: 50 });
     this.consumer = consumer;
     await consumer.connect();
     await consumer.subscribe({ topic: ORDER_LIVE_TOPIC, fromBeginning: false });
+    // Seek once the group exists (a fresh broker may make the first join fail and kafkajs restart the consumer).
     const joined = new Promise<void>((resolve) => {
       const remove = consumer.on(consumer.events.GROUP_JOIN, () => {
         remove();
+        for (const { partition, offset } of endOffsets) consumer.seek({ topic: ORDER_LIVE_TOPIC, partition, offset });
         resolve();
       });
     });
@@ -66,8 +68,7 @@ export class LiveFeed {
         }
       },
     });
-    for (const { partition, offset } of endOffsets) consumer.seek({ topic: ORDER_LIVE_TOPIC, partition, offset });
-    await joined;
+    await withTimeout(joined, 30_000, 'joining the live feed consumer group');
   }
 
   async stop(): Promise<void> {
@@ -82,6 +83,18 @@ export class LiveFeed {
       this.logger.warn({ err: error, groupId: this.groupId }, 'could not delete the live feed consumer group');
     } finally {
       await admin.disconnect().catch(() => undefined);
+    }
+  }
+}
+
+/** A freshly created topic can answer "not the leader" for a moment after its leaders were reported elected. */
+async function retryTransient<T>(operation: () => Promise<T>, attempts = 20): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await operation();
+    } catch (error) {
+      if (attempt >= attempts || !(error as { retriable?: boolean }).retriable) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250));
     }
   }
 }

@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import type { Message } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { Metrics } from '../observability/metrics';
+import { endSpans, startPublishSpan, traceHeaders, untraced } from '../observability/tracing';
 import type { OrderLocks } from '../store/order-locks';
 import type { OrderModel, OutboxEntryDoc } from '../store/order.document';
 import { CLOUDEVENTS_CONTENT_TYPE, toCloudEvent } from './cloudevent';
@@ -85,7 +86,8 @@ export class OutboxRelay {
 
   private schedule(delayMs: number): void {
     if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.tick(), delayMs);
+    // Outside the trace of whichever request kicked the relay: batches mix requests, and each poll would chain on.
+    this.timer = setTimeout(() => void untraced(() => this.tick()), delayMs);
   }
 
   private async tick(): Promise<void> {
@@ -112,26 +114,40 @@ export class OutboxRelay {
   }
 
   /** Claims a batch of orders with pending events, publishes them, marks them published. Returns events published. */
-  async publishBatch(): Promise<number> {
+  publishBatch(): Promise<number> {
+    // Bookkeeping queries are not traced; each event gets a producer span in the trace it was stored in.
+    return untraced(() => this.publishClaimed());
+  }
+
+  private async publishClaimed(): Promise<number> {
     const claimed = await this.claim();
     if (claimed.length === 0) return 0;
     // Per order, entries go out in sequence; Kafka keeps that order within the key's partition.
     const byTopic = new Map<string, Message[]>();
+    const spans = [];
     for (const order of claimed) {
       for (const entry of order.entries) {
         const topicMessages = byTopic.get(entry.topic) ?? [];
+        const span = startPublishSpan(entry.topic, order.orderId, entry.type, entry.id, entry.traceparent);
+        spans.push(span);
         topicMessages.push({
           key: order.orderId,
           value: JSON.stringify(toCloudEvent(entry, order.orderId, order.tenantId)),
-          headers: { 'content-type': CLOUDEVENTS_CONTENT_TYPE },
+          headers: { 'content-type': CLOUDEVENTS_CONTENT_TYPE, ...traceHeaders(span) },
         });
         byTopic.set(entry.topic, topicMessages);
       }
     }
-    await this.kafka.producer.sendBatch({
-      acks: -1,
-      topicMessages: [...byTopic].map(([topic, topicMessages]) => ({ topic, messages: topicMessages })),
-    });
+    try {
+      await this.kafka.producer.sendBatch({
+        acks: -1,
+        topicMessages: [...byTopic].map(([topic, topicMessages]) => ({ topic, messages: topicMessages })),
+      });
+    } catch (error) {
+      endSpans(spans, error);
+      throw error;
+    }
+    endSpans(spans);
     const publishedAt = Date.now();
     for (const order of claimed) {
       for (const entry of order.entries) {
@@ -214,7 +230,11 @@ export class OutboxRelay {
   }
 
   /** Orders with unpublished events, and the age of the oldest waiting event (for metrics). */
-  async backlog(): Promise<{ orders: number; oldestAgeSeconds: number }> {
+  backlog(): Promise<{ orders: number; oldestAgeSeconds: number }> {
+    return untraced(() => this.measureBacklog());
+  }
+
+  private async measureBacklog(): Promise<{ orders: number; oldestAgeSeconds: number }> {
     const orders = await this.model.countDocuments({ outboxPending: true });
     if (orders === 0) return { orders, oldestAgeSeconds: 0 };
     const oldest = await this.model

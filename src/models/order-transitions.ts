@@ -30,7 +30,7 @@ export type OrderOperation =
 export type Destination = OrderStatus | 'unchanged' | 'restart';
 
 export interface OperationRule {
-  /** The operation in words, for messages: "cannot <action> order …". */
+  /** The operation in words for messages, `{order}` standing for the order: "cannot ship order ORD-… in status picking". */
   action: string;
   from: readonly OrderStatus[];
   to: Destination;
@@ -50,21 +50,21 @@ const MAY_OWE_BACKORDERS: readonly OrderStatus[] = ['picking', 'packing', 'shipp
 
 // prettier-ignore
 export const ORDER_TRANSITIONS: Readonly<Record<OrderOperation, OperationRule>> = {
-  create:                   { action: 'create',                         from: [],                           to: 'received',         repeatFrom: [],                 whileDeadLettered: 'refused',  events: ['wms.order.received'] },
-  validate:                 { action: 'validate',                       from: ['received'],                 to: 'validated',        repeatFrom: AFTER_VALIDATION,   whileDeadLettered: 'refused',  events: ['wms.order.validated'] },
-  assignToWave:             { action: 'assign to a wave',               from: ['validated'],                to: 'assigned_to_wave', repeatFrom: AFTER_WAVE,         whileDeadLettered: 'refused',  events: ['wms.order.wave-assigned'] },
-  startPicking:             { action: 'start picking',                  from: ['assigned_to_wave'],         to: 'picking',          repeatFrom: [],                 whileDeadLettered: 'refused',  events: [] },
-  startPacking:             { action: 'start packing',                  from: ['picking'],                  to: 'packing',          repeatFrom: [],                 whileDeadLettered: 'refused',  events: [] },
-  ship:                     { action: 'ship',                           from: ['packing'],                  to: 'shipped',          repeatFrom: [],                 whileDeadLettered: 'refused',  events: ['wms.order.shipped'] },
-  complete:                 { action: 'complete',                       from: ['shipped'],                  to: 'completed',        repeatFrom: [],                 whileDeadLettered: 'refused',  events: ['wms.order.completed'] },
-  cancel:                   { action: 'cancel',                         from: OPEN,                         to: 'cancelled',        repeatFrom: ['cancelled'],      whileDeadLettered: 'allowed',  events: ['wms.order.cancelled'] },
-  modify:                   { action: 'modify',                         from: ['received', 'validated'],    to: 'unchanged',        repeatFrom: [],                 whileDeadLettered: 'refused',  events: [] },
-  recordPartialFulfillment: { action: 'record a partial fulfilment of', from: ['picking', 'packing'],       to: 'unchanged',        repeatFrom: [],                 whileDeadLettered: 'refused',  events: ['wms.order.partially-fulfilled', 'wms.order.backorder-created'] },
-  fulfillBackorder:         { action: 'fulfil a backorder of',          from: MAY_OWE_BACKORDERS,           to: 'unchanged',        repeatFrom: [],                 whileDeadLettered: 'refused',  events: ['wms.order.backorder-fulfilled'] },
-  incrementRetry:           { action: 'record a failed attempt for',    from: OPEN,                         to: 'unchanged',        repeatFrom: [],                 whileDeadLettered: 'refused',  events: ['wms.order.retry-scheduled', 'wms.order.moved-to-dlq'] },
-  resetForRetry:            { action: 'reset for retry',                from: OPEN,                         to: 'restart',          repeatFrom: [],                 whileDeadLettered: 'refused',  events: [] },
-  moveToDlq:                { action: 'move to the dead letter queue',  from: OPEN,                         to: 'unchanged',        repeatFrom: [],                 whileDeadLettered: 'refused',  events: ['wms.order.moved-to-dlq'] },
-  releaseFromDlq:           { action: 'release for a manual retry',     from: OPEN,                         to: 'restart',          repeatFrom: [],                 whileDeadLettered: 'required', events: ['wms.order.retry-scheduled'] },
+  create:                   { action: 'create {order}',                         from: [],                        to: 'received',         repeatFrom: [],               whileDeadLettered: 'refused',  events: ['wms.order.received'] },
+  validate:                 { action: 'validate {order}',                       from: ['received'],              to: 'validated',        repeatFrom: AFTER_VALIDATION, whileDeadLettered: 'refused',  events: ['wms.order.validated'] },
+  assignToWave:             { action: 'assign {order} to a wave',               from: ['validated'],             to: 'assigned_to_wave', repeatFrom: AFTER_WAVE,       whileDeadLettered: 'refused',  events: ['wms.order.wave-assigned'] },
+  startPicking:             { action: 'start picking {order}',                  from: ['assigned_to_wave'],      to: 'picking',          repeatFrom: [],               whileDeadLettered: 'refused',  events: [] },
+  startPacking:             { action: 'start packing {order}',                  from: ['picking'],               to: 'packing',          repeatFrom: [],               whileDeadLettered: 'refused',  events: [] },
+  ship:                     { action: 'ship {order}',                           from: ['packing'],               to: 'shipped',          repeatFrom: [],               whileDeadLettered: 'refused',  events: ['wms.order.shipped'] },
+  complete:                 { action: 'complete {order}',                       from: ['shipped'],               to: 'completed',        repeatFrom: [],               whileDeadLettered: 'refused',  events: ['wms.order.completed'] },
+  cancel:                   { action: 'cancel {order}',                         from: OPEN,                      to: 'cancelled',        repeatFrom: ['cancelled'],    whileDeadLettered: 'allowed',  events: ['wms.order.cancelled'] },
+  modify:                   { action: 'modify {order}',                         from: ['received', 'validated'], to: 'unchanged',        repeatFrom: [],               whileDeadLettered: 'refused',  events: [] },
+  recordPartialFulfillment: { action: 'record a partial fulfilment of {order}', from: ['picking', 'packing'],    to: 'unchanged',        repeatFrom: [],               whileDeadLettered: 'refused',  events: ['wms.order.partially-fulfilled', 'wms.order.backorder-created'] },
+  fulfillBackorder:         { action: 'fulfil a backorder of {order}',          from: MAY_OWE_BACKORDERS,        to: 'unchanged',        repeatFrom: [],               whileDeadLettered: 'refused',  events: ['wms.order.backorder-fulfilled'] },
+  incrementRetry:           { action: 'record a failed attempt for {order}',    from: OPEN,                      to: 'unchanged',        repeatFrom: [],               whileDeadLettered: 'refused',  events: ['wms.order.retry-scheduled', 'wms.order.moved-to-dlq'] },
+  resetForRetry:            { action: 'reset {order} for retry',                from: OPEN,                      to: 'restart',          repeatFrom: [],               whileDeadLettered: 'refused',  events: [] },
+  moveToDlq:                { action: 'move {order} to the dead letter queue',  from: OPEN,                      to: 'unchanged',        repeatFrom: [],               whileDeadLettered: 'refused',  events: ['wms.order.moved-to-dlq'] },
+  releaseFromDlq:           { action: 'release {order} for a manual retry',     from: OPEN,                      to: 'restart',          repeatFrom: [],               whileDeadLettered: 'required', events: ['wms.order.retry-scheduled'] },
 };
 
 export const ORDER_OPERATIONS = Object.keys(ORDER_TRANSITIONS) as readonly OrderOperation[];

@@ -36,7 +36,7 @@ export interface TransitionRefusal {
   orderId: string;
   /** Operation name from the transition table, e.g. `ship`. */
   operation: string;
-  /** The same operation in words for the message, e.g. `assign to a wave`. */
+  /** The same operation in words, `{order}` standing for the order, e.g. `assign {order} to a wave`. */
   action: string;
   currentStatus: string;
   reason: string;
@@ -51,7 +51,7 @@ export class TransitionRefused extends DomainError {
   readonly details: { orderId: string; operation: string; currentStatus: string; reason: string };
 
   constructor({ orderId, operation, action, currentStatus, reason }: TransitionRefusal) {
-    super(`cannot ${action} order ${orderId} in status ${currentStatus}: ${reason}`);
+    super(`cannot ${action.replace('{order}', `order ${orderId}`)} in status ${currentStatus}: ${reason}`);
     this.operation = operation;
     this.currentStatus = currentStatus;
     this.reason = reason;
@@ -99,5 +99,28 @@ export class OrderInvalid extends DomainError {
   constructor(readonly reasons: string[]) {
     super(`order failed validation: ${reasons.join('; ')}`);
     this.details = { reasons };
+  }
+}
+
+export class DeadLetterEntryNotFound extends DomainError {
+  readonly code = 'NOT_FOUND';
+  override readonly name = 'DeadLetterEntryNotFound';
+  readonly details: { orderId: string };
+
+  constructor(readonly orderId: string) {
+    super(`order ${orderId} has no dead letter queue entry`);
+    this.details = { orderId };
+  }
+}
+
+/** A dead letter queue entry is resolved once; moving the order to the DLQ again opens a new one. */
+export class DeadLetterEntryAlreadyResolved extends DomainError {
+  readonly code = 'CONFLICT';
+  override readonly name = 'DeadLetterEntryAlreadyResolved';
+  readonly details: { orderId: string; resolution: string; resolvedAt: string };
+
+  constructor(readonly orderId: string, resolution: string, resolvedAt: Date) {
+    super(`the dead letter queue entry of order ${orderId} was already resolved as ${resolution} at ${resolvedAt.toISOString()}`);
+    this.details = { orderId, resolution, resolvedAt: resolvedAt.toISOString() };
   }
 }

@@ -5,10 +5,12 @@ import { InvalidInput, type FieldIssue } from './order.errors';
 import {
   BACKORDER_REASONS,
   DLQ_RESOLUTIONS,
+  ORDER_STATUSES,
   PRIORITIES,
   type BackorderReason,
   type DlqResolution,
   type OrderLine,
+  type OrderStatus,
   type Priority,
   type ShippingAddress,
 } from './order.types';
@@ -288,4 +290,70 @@ export function parseDlqMove(raw: unknown): DlqMove {
 
 export function parseDlqResolution(raw: unknown): DlqResolutionInput {
   return parseWith(dlqResolution, raw);
+}
+
+export const DLQ_LIST_DEFAULT_LIMIT = 50;
+export const DLQ_LIST_MAX_LIMIT = 500;
+export const RETRY_ELIGIBLE_DEFAULT_LIMIT = 100;
+export const RETRY_ELIGIBLE_MAX_LIMIT = 1000;
+const MAX_OFFSET = 1_000_000;
+
+export interface DeadLetterListQuery {
+  /** Null: resolved and unresolved entries. */
+  resolved: boolean | null;
+  failureStatus: string | null;
+  customerId: string | null;
+  /** Fractional hours: only entries moved to the DLQ longer ago than this. */
+  olderThanHours: number | null;
+  limit: number;
+  offset: number;
+}
+
+export interface RetryEligibilityQuery {
+  limit: number;
+  /** Orders with this many failures or more are not eligible. */
+  maxRetries: number;
+  /** Null: any status that is not finished. */
+  statuses: OrderStatus[] | null;
+}
+
+const pageLimit = (fallback: number, max: number) =>
+  z
+    .number()
+    .int('must be an integer')
+    .min(1, 'must be at least 1')
+    .max(max, `must be at most ${max}`)
+    .nullish()
+    .transform((value) => value ?? fallback);
+
+const deadLetterListQuery = z.object({
+  resolved: z.boolean().nullish().transform((value) => value ?? null),
+  failureStatus: requiredText(64).nullish().transform((value) => value ?? null),
+  customerId: identifier.nullish().transform((value) => value ?? null),
+  olderThanHours: z
+    .number()
+    .finite('must be a finite number')
+    .nonnegative('must not be negative')
+    .max(1_000_000, 'must be at most 1000000')
+    .nullish()
+    .transform((value) => value ?? null),
+  limit: pageLimit(DLQ_LIST_DEFAULT_LIMIT, DLQ_LIST_MAX_LIMIT),
+  offset: z.number().int('must be an integer').min(0, 'must not be negative').max(MAX_OFFSET, `must be at most ${MAX_OFFSET}`).nullish().transform((value) => value ?? 0),
+});
+
+export function parseDeadLetterListQuery(raw: unknown): DeadLetterListQuery {
+  return parseWith(deadLetterListQuery, raw);
+}
+
+/** `defaultMaxRetries` is the service's MAX_RETRIES. An empty status list means no status filter. */
+export function parseRetryEligibilityQuery(raw: unknown, defaultMaxRetries: number): RetryEligibilityQuery {
+  const schema = z.object({
+    limit: pageLimit(RETRY_ELIGIBLE_DEFAULT_LIMIT, RETRY_ELIGIBLE_MAX_LIMIT),
+    maxRetries: z.number().int('must be an integer').min(1, 'must be at least 1').max(100, 'must be at most 100').nullish().transform((value) => value ?? defaultMaxRetries),
+    statuses: z
+      .array(z.enum(ORDER_STATUSES))
+      .nullish()
+      .transform((value) => (value && value.length > 0 ? [...new Set(value)] : null)),
+  });
+  return parseWith(schema, raw);
 }

@@ -60,6 +60,7 @@ export function createOrder(command: CreateOrderCommand, ctx: NewOrderContext): 
       history: [],
     },
     deadLettered: false,
+    deadLetter: null,
     version: 1,
     statusHistory: [{ from: null, to: 'received', at: now, reason: null, correlationId: ctx.correlationId }],
     createdAt: now,

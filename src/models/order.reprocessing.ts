@@ -1,4 +1,5 @@
 import { orderMovedToDlq, orderRetryScheduled, type OrderEvent } from '../events/order-events';
+import { openDeadLetterEntry, openEntryOf, resolveEntry, type DeadLetterResolution } from './dead-letter';
 import { assertTransitionAllowed, destinationOf } from './order-transitions';
 import { nextVersion, type Change, type Decision, type DecisionContext } from './order.decision';
 import type { DlqMove, RetryFailure } from './order.input';
@@ -7,8 +8,8 @@ import { retryBackoff } from './order.rules';
 import type { Order, RetryState } from './order.types';
 
 /**
- * Failed processing attempts, retries and the order's side of the dead letter queue (CONTRACT §2–3).
- * The DLQ entry itself is another document; these functions decide only what happens to the order.
+ * Failed processing attempts, retries and the dead letter queue (CONTRACT §2–3). The DLQ entry lives inside the order
+ * (`deadLetter`), so each function here decides the whole change — order, entry and events — for one single-document write.
  */
 
 export interface RetryPolicy {
@@ -19,7 +20,7 @@ export interface RetryPolicy {
 export interface RetryDecision {
   order: Order;
   events: OrderEvent[];
-  /** The attempt used up the last retry: the caller must also create the DLQ entry, with the failure's reason. */
+  /** The attempt used up the last retry: the order was moved to the DLQ in the same decision (entry reason = the failure's). */
   movedToDlq: boolean;
 }
 
@@ -43,7 +44,8 @@ export function incrementRetryCount(
     nextRetryAt: exhausted ? null : new Date(failedAt.getTime() + retryBackoff(count, policy.baseDelayMs, policy.maxDelayMs)),
     history: [...order.retry.history, { attempt: count, failureReason, failureStatus, failedAt, workflowId, runId }],
   };
-  const next = nextVersion(order, { retry, deadLettered: exhausted }, ctx);
+  const counted = nextVersion(order, { retry, deadLettered: exhausted }, ctx);
+  const next = exhausted ? { ...counted, deadLetter: openDeadLetterEntry(counted, { failureStatus, failureReason }, ctx.now) } : counted;
   const event = exhausted
     ? orderMovedToDlq(next, { finalFailureStatus: failureStatus, finalFailureReason: failureReason, totalRetryAttempts: count }, ctx.now)
     : orderRetryScheduled(next, { retryNumber: count, failureStatus, failureReason }, ctx.now);
@@ -61,7 +63,8 @@ export function resetOrderForRetry(order: Order, ctx: DecisionContext): Decision
 
 export function markMovedToDlq(order: Order, { failureStatus, failureReason }: DlqMove, ctx: DecisionContext): Change {
   assertTransitionAllowed(order, 'moveToDlq');
-  const next = nextVersion(order, { deadLettered: true, retry: { ...order.retry, nextRetryAt: null } }, ctx);
+  const held = nextVersion(order, { deadLettered: true, retry: { ...order.retry, nextRetryAt: null } }, ctx);
+  const next = { ...held, deadLetter: openDeadLetterEntry(held, { failureStatus, failureReason }, ctx.now) };
   const failure = { finalFailureStatus: failureStatus, finalFailureReason: failureReason, totalRetryAttempts: order.retry.count };
   return { order: next, events: [orderMovedToDlq(next, failure, ctx.now)] };
 }
@@ -98,4 +101,28 @@ export function cancelDeadLetteredOrder(order: Order, { reason }: { reason: stri
   const decision = cancelOrder({ ...order, deadLettered: false }, { reason: reason ?? DLQ_CANCELLATION_REASON }, ctx);
   if (decision !== null || !order.deadLettered) return decision;
   return { order: nextVersion(order, { deadLettered: false }, ctx), events: [] };
+}
+
+/**
+ * Resolves the order's DLQ entry (CONTRACT §3) and applies the resolution to the order in the same decision:
+ * `manual_retry` releases and resets it with a retry due now (retry-scheduled), `cancelled` cancels it with the notes as
+ * reason, `escalated` only records the resolution — the order stays held. NOT_FOUND without an entry, CONFLICT when the
+ * entry is already resolved or the resolution cannot apply (e.g. a manual retry of an order cancelled while held).
+ */
+export function resolveDeadLetter(order: Order, resolution: DeadLetterResolution, ctx: DecisionContext): Change {
+  const entry = openEntryOf(order);
+  const resolved = resolveEntry(entry, resolution, ctx.now);
+  let change: Change;
+  switch (resolution.resolution) {
+    case 'manual_retry':
+      change = releaseFromDlqForRetry(order, entry, ctx);
+      break;
+    case 'cancelled':
+      change = cancelDeadLetteredOrder(order, { reason: resolution.notes }, ctx) ?? { order: nextVersion(order, {}, ctx), events: [] };
+      break;
+    case 'escalated':
+      change = { order: nextVersion(order, {}, ctx), events: [] };
+      break;
+  }
+  return { order: { ...change.order, deadLetter: resolved }, events: change.events };
 }

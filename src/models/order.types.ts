@@ -98,6 +98,36 @@ export interface RetryState {
   history: RetryAttempt[];
 }
 
+/** The order as it stood when it was moved to the dead letter queue (its DLQ entry aside). */
+export type OrderSnapshot = Omit<Order, 'deadLetter'>;
+
+/**
+ * The order's dead letter queue entry (CONTRACT §3). It lives inside the order document, so that moving an order to
+ * the DLQ, holding it and storing the event is one single-document write (FerretDB has no multi-document transactions).
+ */
+export interface DeadLetterRecord {
+  /** Free text like RetryAttempt.failureStatus: orchestrators report steps such as `shipping`. */
+  failureStatus: string;
+  failureReason: string;
+  /** Failed attempts recorded when the order was moved. */
+  retryCount: number;
+  retryHistory: RetryAttempt[];
+  originalOrder: OrderSnapshot;
+  resolved: boolean;
+  resolution: DlqResolution | null;
+  resolvedBy: string | null;
+  resolvedAt: Date | null;
+  notes: string | null;
+  /** When the order was moved to the DLQ. */
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface DeadLetterEntry extends DeadLetterRecord {
+  /** Earlier entries of this order, each resolved, oldest first: moving the order again after a resolution reopens it. */
+  history: DeadLetterRecord[];
+}
+
 export interface Cancellation {
   reason: string;
   cancelledAt: Date;
@@ -123,6 +153,8 @@ export interface Order {
   retry: RetryState;
   /** True while a dead letter queue entry holds the order (unresolved, or resolved as escalated). */
   deadLettered: boolean;
+  /** The current dead letter queue entry (resolved or not); null for an order never moved there. */
+  deadLetter: DeadLetterEntry | null;
   /** Starts at 1 and grows by 1 on every write; every write is conditional on it. */
   version: number;
   statusHistory: StatusChange[];

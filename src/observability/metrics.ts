@@ -4,9 +4,12 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 export function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  const seenFailureStatuses = new Set<string>();
 
   return {
     registry,
+    /** The `failure_status` label for a reported failure status (bounded cardinality). */
+    failureStatusLabel: (failureStatus: string) => failureStatusLabel(seenFailureStatuses, failureStatus),
     httpRequestDuration: new Histogram({
       name: 'http_request_duration_seconds',
       help: 'HTTP request duration by method, route and status',
@@ -55,7 +58,60 @@ export function createMetrics() {
       labelNames: ['type'] as const,
       registers: [registry],
     }),
+    retriesRecorded: new Counter({
+      name: 'order_retries_total',
+      help: 'Failed processing attempts recorded (retry count increments), by failure status',
+      labelNames: ['failure_status'] as const,
+      registers: [registry],
+    }),
+    dlqMoves: new Counter({
+      name: 'dlq_moves_total',
+      help: 'Orders moved to the dead letter queue (automatically at max retries or by hand), by failure status',
+      labelNames: ['failure_status', 'trigger'] as const,
+      registers: [registry],
+    }),
+    dlqResolutions: new Counter({
+      name: 'dlq_resolutions_total',
+      help: 'Dead letter queue entries resolved, by resolution',
+      labelNames: ['resolution'] as const,
+      registers: [registry],
+    }),
+    dlqUnresolved: new Gauge({
+      name: 'dlq_entries_unresolved',
+      help: 'Dead letter queue entries waiting for a resolution (all tenants, read from the store)',
+      registers: [registry],
+    }),
+    dlqOldestUnresolvedAge: new Gauge({
+      name: 'dlq_oldest_unresolved_age_seconds',
+      help: 'Age of the oldest unresolved dead letter queue entry (0 when none)',
+      registers: [registry],
+    }),
+    subscriptionsActive: new Gauge({
+      name: 'graphql_subscriptions_active',
+      help: 'GraphQL subscriptions currently open on this replica (their iterators not yet released)',
+      registers: [registry],
+    }),
+    subscriptionsRefused: new Counter({
+      name: 'graphql_subscriptions_refused_total',
+      help: 'Subscriptions refused because their connection already had the maximum number open',
+      registers: [registry],
+    }),
   };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+const MAX_FAILURE_STATUS_LABELS = 50;
+
+/**
+ * Failure statuses are free text from orchestrators; as a metric label they are kept to short lower-case words and to
+ * the first 50 distinct values per process, anything else counted as `other`, so that label cardinality stays bounded.
+ */
+export function failureStatusLabel(seen: Set<string>, failureStatus: string): string {
+  const label = failureStatus.toLowerCase();
+  if (!/^[a-z][a-z0-9_-]{0,31}$/.test(label)) return 'other';
+  if (seen.has(label)) return label;
+  if (seen.size >= MAX_FAILURE_STATUS_LABELS) return 'other';
+  seen.add(label);
+  return label;
+}

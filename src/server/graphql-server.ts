@@ -2,8 +2,9 @@ import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginInlineTrace } from '@apollo/server/plugin/inlineTrace';
 import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
+import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
-import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
+import type { GraphQLError, GraphQLFormattedError, GraphQLSchema, ValidationContext } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Server } from 'node:http';
 import { WebSocketServer } from 'ws';
@@ -11,13 +12,22 @@ import type { AppServices } from '../app-services';
 import { contextFromHeaders } from '../observability/request-context';
 import { toGraphQLFormattedError } from './graphql-errors';
 import { createGraphQLContext, type GraphQLContext } from './graphql-context';
+import { subscriptionLimits } from './subscription-limits';
 
 /** Query shape limits: deep or costly documents are refused before any resolver runs. */
-export const GRAPHQL_LIMITS = { maxDepth: 10, maxCost: 5_000 } as const;
+export const GRAPHQL_LIMITS = { maxDepth: 10, maxCost: 1_500, maxAliases: 30 } as const;
+
+// Report rejections as validation errors (GRAPHQL_VALIDATION_FAILED); thrown ones would surface as 500s.
+const rejectAsValidationError = {
+  exposeLimits: false,
+  propagateOnRejection: false,
+  onReject: [(context: ValidationContext | null, error: GraphQLError) => context?.reportError(error)],
+};
 
 export const validationRules = [
-  maxDepthRule({ n: GRAPHQL_LIMITS.maxDepth, exposeLimits: false }),
-  costLimitRule({ maxCost: GRAPHQL_LIMITS.maxCost, exposeLimits: false }),
+  maxDepthRule({ n: GRAPHQL_LIMITS.maxDepth, ...rejectAsValidationError }),
+  costLimitRule({ maxCost: GRAPHQL_LIMITS.maxCost, ...rejectAsValidationError }),
+  maxAliasesRule({ n: GRAPHQL_LIMITS.maxAliases, ...rejectAsValidationError }),
 ];
 
 function metricsPlugin(services: AppServices): ApolloServerPlugin<GraphQLContext> {
@@ -40,11 +50,15 @@ function metricsPlugin(services: AppServices): ApolloServerPlugin<GraphQLContext
 /** Apollo Server for queries and mutations, graphql-ws for subscriptions, both on /graphql of one HTTP server. */
 export function createGraphQLServer(schema: GraphQLSchema, httpServer: Server, services: AppServices) {
   const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: 64 * 1024 });
+  const limits = subscriptionLimits(services.metrics);
   const wsCleanup = useServer<Record<string, unknown>, { request?: GraphQLContext['request'] }>(
     {
       schema,
       validate: undefined,
       context: (ctx): GraphQLContext => createGraphQLContext(contextFromHeaders(ctx.extra.request.headers), services),
+      // At most 20 subscriptions per connection; each one counted (graphql_subscriptions_active) until released.
+      onSubscribe: (ctx) => limits.onSubscribe(ctx),
+      subscribe: (args) => limits.subscribe(args),
     },
     wsServer,
     12_000, // keep-alive ping interval, ms

@@ -4,6 +4,7 @@ import express, { type ErrorRequestHandler, type RequestHandler } from 'express'
 import { pinoHttp } from 'pino-http';
 import type { AppServices } from '../app-services';
 import { CORRELATION_HEADER, contextFromHeaders, runWithContext, type RequestContext } from '../observability/request-context';
+import { restApi } from '../rest/rest-api';
 import { healthRoutes, type Readiness } from './health.routes';
 import { createGraphQLContext, type GraphQLContext } from './graphql-context';
 
@@ -63,6 +64,9 @@ export function createHttpApp(services: AppServices, apollo: ApolloServer<GraphQ
       context: async ({ req }): Promise<GraphQLContext> => createGraphQLContext(req.wms ?? contextFromHeaders(req.headers), services),
     }),
   );
+
+  // REST compatibility layer: /api/v1 (its own 404/405 and error body), /openapi.json, /docs.
+  app.use(restApi(services, apollo, BODY_LIMIT));
 
   app.use(errorHandler(services));
   return app;

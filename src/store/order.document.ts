@@ -57,6 +57,11 @@ export class OutboxEntryDoc {
 @index({ 'backorders.backorderId': 1 })
 @index({ outboxPending: 1, outboxLeaseUntil: 1 })
 @index({ 'retry.nextRetryAt': 1 })
+// The dead letter queue is a view of the orders holding a `deadLetter` entry: list filters, newest first, stats.
+@index({ tenantId: 1, 'deadLetter.createdAt': -1 })
+@index({ tenantId: 1, 'deadLetter.resolved': 1, 'deadLetter.createdAt': -1 })
+@index({ tenantId: 1, 'deadLetter.failureStatus': 1, 'deadLetter.createdAt': -1 })
+@index({ tenantId: 1, customerId: 1, 'deadLetter.createdAt': -1 })
 export class OrderDoc {
   @prop({ required: true, type: String }) orderId!: string;
   @prop({ required: true, type: String, default: 'default' }) tenantId!: string;
@@ -75,6 +80,8 @@ export class OrderDoc {
   @prop({ type: () => [Object], default: [] }) backorders!: object[];
   @prop({ type: Object, required: true }) retry!: object;
   @prop({ type: Boolean, default: false }) deadLettered!: boolean;
+  /** The order's dead letter queue entry (src/models/order.types.ts DeadLetterEntry), null when it was never moved there. */
+  @prop({ type: Object, default: null }) deadLetter!: object | null;
   @prop({ required: true, type: Number }) version!: number;
   @prop({ type: () => [Object], default: [] }) statusHistory!: object[];
   @prop({ required: true, type: Date }) createdAt!: Date;

@@ -3,6 +3,7 @@ import type { Document, UpdateFilter } from 'mongodb';
 import type { FilterQuery } from 'mongoose';
 import type { Order, OrderStatus, Priority } from '../models/order.types';
 import type { RequestContext } from '../observability/request-context';
+import { activeTraceparent } from '../observability/tracing';
 import { STORAGE_ONLY_FIELDS, type OrderDoc, type OrderModel, type OutboxEntryDoc } from './order.document';
 
 /** An event on its way to the outbox: where it goes, its CloudEvents type and its data. */
@@ -25,6 +26,8 @@ export interface OrderListFilter {
 }
 
 const AGGREGATE_PROJECTION = Object.fromEntries(STORAGE_ONLY_FIELDS.map((field) => [field, 0]));
+/** The aggregate plus `outboxSeq`, which the next write's events continue from. */
+const FOR_CHANGE_PROJECTION = Object.fromEntries(STORAGE_ONLY_FIELDS.filter((field) => field !== 'outboxSeq').map((field) => [field, 0]));
 
 /** Thrown when the conditional write found another version: someone else changed the order first. */
 export class ConcurrentWrite extends Error {
@@ -54,7 +57,7 @@ export class OrderRepository {
   }
 
   async loadForChange(tenantId: string, orderId: string): Promise<LoadedOrder | null> {
-    const doc = await this.model.findOne({ tenantId, orderId }, { ...AGGREGATE_PROJECTION, outboxSeq: 1 }).lean<Order & { outboxSeq?: number }>();
+    const doc = await this.model.findOne({ tenantId, orderId }, FOR_CHANGE_PROJECTION).lean<Order & { outboxSeq?: number }>();
     if (!doc) return null;
     const { outboxSeq, ...order } = doc;
     return { order, outboxSeq: outboxSeq ?? 0 };
@@ -108,6 +111,7 @@ function toOutboxEntries(events: PendingEvent[], lastSeq: number, time: Date, co
     correlationId: context.correlationId,
     waveNumber: context.waveNumber,
     workflowId: context.workflowId,
-    traceparent: context.traceparent,
+    // The span active while the event is stored (tracing on); else the caller's traceparent, passed through.
+    traceparent: activeTraceparent() ?? context.traceparent,
   }));
 }

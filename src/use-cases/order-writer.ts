@@ -2,7 +2,8 @@ import { OrderNotFound, VersionMismatch } from '../models/order.errors';
 import type { Decision } from '../models/order.decision';
 import type { Order } from '../models/order.types';
 import { ORDER_EVENTS_TOPIC, ORDER_LIVE_TOPIC } from '../events/topics';
-import { orderStatusChangedNotice, LIVE_EVENT_TYPES } from '../events/live-events';
+import { deadLetterQueueChangedNotice, orderStatusChangedNotice, LIVE_EVENT_TYPES } from '../events/live-events';
+import { deadLetterChange } from '../models/dead-letter';
 import type { Metrics } from '../observability/metrics';
 import type { RequestContext } from '../observability/request-context';
 import type { OrderLocks } from '../store/order-locks';
@@ -57,12 +58,19 @@ export class OrderWriter {
     });
   }
 
-  /** Domain events for the public topic, plus a live notice when the status moved (feeds subscriptions on every replica). */
+  /**
+   * Domain events for the public topic, plus live notices (feeding subscriptions on every replica) when the status moved
+   * and when the write added or resolved a dead letter queue entry.
+   */
   private pendingEvents(before: Order | null, decision: NonNullable<Decision>): PendingEvent[] {
     const events: PendingEvent[] = decision.events.map((event) => ({ topic: ORDER_EVENTS_TOPIC, type: event.type, data: event.data }));
     const after = decision.order;
     if (before && before.status !== after.status) {
       events.push({ topic: ORDER_LIVE_TOPIC, type: LIVE_EVENT_TYPES.orderStatusChanged, data: orderStatusChangedNotice(before, after) });
+    }
+    const dlqChange = deadLetterChange(before, after);
+    if (dlqChange) {
+      events.push({ topic: ORDER_LIVE_TOPIC, type: LIVE_EVENT_TYPES.deadLetterQueueChanged, data: deadLetterQueueChangedNotice(after, dlqChange) });
     }
     return events;
   }

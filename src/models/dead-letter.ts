@@ -1,0 +1,131 @@
+import { refuse } from './order-transitions';
+import { DeadLetterEntryAlreadyResolved, DeadLetterEntryNotFound } from './order.errors';
+import type { DlqMove } from './order.input';
+import { DLQ_RESOLUTIONS, type DeadLetterEntry, type DeadLetterRecord, type DlqResolution, type Order, type OrderSnapshot } from './order.types';
+
+/**
+ * The dead letter queue's own rules (CONTRACT §3), pure: opening an entry (or reopening it after a resolution),
+ * resolving it, telling which writes change the queue, and turning per-group counts into the queue's statistics.
+ * What a resolution does to the order itself is in order.reprocessing.ts.
+ */
+
+export function snapshotOf(order: Order): OrderSnapshot {
+  const { deadLetter: _entry, ...snapshot } = order;
+  return snapshot;
+}
+
+/** The entry without its own history, as it is kept in a later entry's `history`. */
+function recordOf({ history: _history, ...record }: DeadLetterEntry): DeadLetterRecord {
+  return record;
+}
+
+/**
+ * The entry of an order being moved to the DLQ, `order` being the order as held (its failure recorded).
+ * An earlier entry must be resolved: it moves into the new entry's history, so no resolution is ever lost.
+ */
+export function openDeadLetterEntry(order: Order, { failureStatus, failureReason }: DlqMove, now: Date): DeadLetterEntry {
+  const previous = order.deadLetter;
+  if (previous && !previous.resolved) throw refuse(order, 'moveToDlq', 'the order already has an unresolved dead letter queue entry');
+  return {
+    failureStatus,
+    failureReason,
+    retryCount: order.retry.count,
+    retryHistory: order.retry.history,
+    originalOrder: snapshotOf(order),
+    resolved: false,
+    resolution: null,
+    resolvedBy: null,
+    resolvedAt: null,
+    notes: null,
+    createdAt: now,
+    updatedAt: now,
+    history: previous ? [...previous.history, recordOf(previous)] : [],
+  };
+}
+
+/** The order's entry, which must still be waiting for a resolution: NOT_FOUND without one, CONFLICT once resolved. */
+export function openEntryOf(order: Pick<Order, 'orderId' | 'deadLetter'>): DeadLetterEntry {
+  const entry = order.deadLetter;
+  if (!entry) throw new DeadLetterEntryNotFound(order.orderId);
+  if (entry.resolved) throw new DeadLetterEntryAlreadyResolved(order.orderId, entry.resolution ?? 'unknown', entry.resolvedAt ?? entry.updatedAt);
+  return entry;
+}
+
+export interface DeadLetterResolution {
+  resolution: DlqResolution;
+  notes: string | null;
+  /** Already defaulted to the caller's identity. */
+  resolvedBy: string;
+}
+
+export function resolveEntry(entry: DeadLetterEntry, { resolution, notes, resolvedBy }: DeadLetterResolution, now: Date): DeadLetterEntry {
+  return { ...entry, resolved: true, resolution, notes, resolvedBy, resolvedAt: now, updatedAt: now };
+}
+
+export type DeadLetterChangeKind = 'added' | 'resolved';
+
+/** How a write changed the dead letter queue, for the live feed: an entry opened (or reopened), an entry resolved, or neither. */
+export function deadLetterChange(before: Pick<Order, 'deadLetter'> | null, after: Pick<Order, 'deadLetter'>): DeadLetterChangeKind | null {
+  const wasOpen = before?.deadLetter != null && !before.deadLetter.resolved;
+  const isOpen = after.deadLetter != null && !after.deadLetter.resolved;
+  if (isOpen && !wasOpen) return 'added';
+  if (wasOpen && after.deadLetter?.resolved) return 'resolved';
+  return null;
+}
+
+/** Entries older than `hours` (fractional) were created before this instant; whole milliseconds, so 1.5 h is exactly 5 400 000 ms. */
+export function olderThanCutoff(now: Date, hours: number): Date {
+  return new Date(now.getTime() - Math.round(hours * 3_600_000));
+}
+
+/** Entries counted per distinct (resolved, failure status, resolution, retry count), as the store's one `$group … $sum` returns them. */
+export interface DeadLetterGroupCount {
+  resolved: boolean;
+  failureStatus: string;
+  resolution: DlqResolution | null;
+  retryCount: number;
+  count: number;
+}
+
+export interface DeadLetterStats {
+  /** Current entries, one per order (earlier, reopened entries are history, not counted). */
+  totalEntries: number;
+  unresolvedCount: number;
+  resolvedCount: number;
+  /** Over unresolved entries, so the values sum to `unresolvedCount`; largest first. */
+  byFailureStatus: Array<{ failureStatus: string; count: number }>;
+  /** Over resolved entries, every resolution listed (0 when none), so the values sum to `resolvedCount`. */
+  byResolution: Array<{ resolution: DlqResolution; count: number }>;
+  oldestUnresolvedAt: Date | null;
+  /** Mean failed attempts over all current entries, to 2 decimals; 0 when the queue is empty. */
+  averageRetries: number;
+}
+
+export function summariseDeadLetters(groups: readonly DeadLetterGroupCount[], oldestUnresolvedAt: Date | null): DeadLetterStats {
+  const byFailureStatus = new Map<string, number>();
+  const byResolution = new Map<DlqResolution, number>(DLQ_RESOLUTIONS.map((resolution) => [resolution, 0]));
+  let totalEntries = 0;
+  let unresolvedCount = 0;
+  let retries = 0;
+  for (const group of groups) {
+    totalEntries += group.count;
+    retries += group.retryCount * group.count;
+    if (group.resolved) {
+      if (group.resolution) byResolution.set(group.resolution, (byResolution.get(group.resolution) ?? 0) + group.count);
+    } else {
+      unresolvedCount += group.count;
+      byFailureStatus.set(group.failureStatus, (byFailureStatus.get(group.failureStatus) ?? 0) + group.count);
+    }
+  }
+  return {
+    totalEntries,
+    unresolvedCount,
+    resolvedCount: totalEntries - unresolvedCount,
+    byFailureStatus: [...byFailureStatus]
+      .map(([failureStatus, count]) => ({ failureStatus, count }))
+      .sort((a, b) => b.count - a.count || a.failureStatus.localeCompare(b.failureStatus)),
+    byResolution: [...byResolution].map(([resolution, count]) => ({ resolution, count })),
+    oldestUnresolvedAt: unresolvedCount > 0 ? oldestUnresolvedAt : null,
+    averageRetries: totalEntries === 0 ? 0 : Math.round((retries / totalEntries) * 100) / 100,
+  };
+}

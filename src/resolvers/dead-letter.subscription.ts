@@ -1,0 +1,47 @@
+import { Arg, Ctx, Resolver, Root, Subscription } from 'type-graphql';
+import type { DeadLetterQueueChangedNotice } from '../events/live-events';
+import { LIVE_CHANNELS } from '../events/live-feed';
+import { DeadLetterChangeKindEnum, DeadLetterQueueChange } from '../schema/dead-letter.type';
+import { toDeadLetterEntryView, toDeadLetterStatsView } from '../schema/dead-letter.view';
+import type { GraphQLContext } from '../server/graphql-context';
+import type { DeadLetterQueueChange as DeadLetterQueueChangeOfFeed } from '../use-cases/dead-letter-feed';
+
+const views = new WeakMap<DeadLetterQueueChangeOfFeed, DeadLetterQueueChange>();
+
+interface FilterArgs {
+  failureStatus?: string | null;
+  customerId?: string | null;
+}
+
+@Resolver()
+export class DeadLetterSubscription {
+  @Subscription(() => DeadLetterQueueChange, {
+    topics: LIVE_CHANNELS.deadLetterQueueChanged,
+    // The notice as it came off the live topic (JSON); filtering needs no dates.
+    filter: ({ payload, args, context }: { payload: DeadLetterQueueChangedNotice; args: FilterArgs; context: GraphQLContext }) =>
+      payload.tenantId === context.request.tenantId &&
+      (args.failureStatus == null || payload.entry.failureStatus === args.failureStatus) &&
+      (args.customerId == null || payload.customerId === args.customerId),
+    description: 'Entries added to and resolved in the dead letter queue, through any replica',
+  })
+  async deadLetterQueueChanged(
+    @Root() notice: DeadLetterQueueChangedNotice,
+    @Ctx() { services }: GraphQLContext,
+    @Arg('failureStatus', () => String, { nullable: true, description: 'Only entries with this failure status' }) _failureStatus?: string | null,
+    @Arg('customerId', () => String, { nullable: true, description: "Only this customer's entries" }) _customerId?: string | null,
+  ): Promise<DeadLetterQueueChange> {
+    const change = await services.deadLetterFeed.changeFor(notice);
+    // The feed hands every subscriber the same change object: build its view once too.
+    let view = views.get(change);
+    if (!view) {
+      view = {
+        kind: change.kind as DeadLetterChangeKindEnum,
+        entry: toDeadLetterEntryView(change.entry),
+        stats: toDeadLetterStatsView(change.stats),
+        occurredAt: change.occurredAt,
+      };
+      views.set(change, view);
+    }
+    return view;
+  }
+}

@@ -1,0 +1,170 @@
+import { createHash } from 'node:crypto';
+import type { Collection, ObjectId } from 'mongodb';
+import type { Connection } from 'mongoose';
+import type { Logger } from 'pino';
+import type { RestResponse } from './rest-route';
+
+/**
+ * Idempotency-Key bookkeeping (CONTRACT §4) in the collection `idempotency_keys`.
+ *
+ * A request claims its key by INSERTING a record before it runs; the unique index on (tenant, method, path, key)
+ * makes exactly one of any number of concurrent claims succeed (FerretDB included: it enforces unique indexes and
+ * answers a duplicate with error 11000), with no transaction and no read-then-write race. The winner runs the
+ * operation and stores its response; the others see the record: in flight → 409, finished → replay.
+ *
+ * Expiry: FerretDB 1.x has no TTL indexes, so every read treats a record past `expiresAt` as absent, and a periodic
+ * sweep deletes expired ones. On MongoDB the TTL index does the same job too.
+ */
+
+export const IDEMPOTENCY_COLLECTION = 'idempotency_keys';
+export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+/** A claim whose request never finished (process crash) can be taken over after this long. */
+export const IDEMPOTENCY_LEASE_MS = 2 * 60 * 1000;
+const CLEANUP_INTERVAL_MS = 10 * 60 * 1000;
+
+export interface IdempotencyScope {
+  tenantId: string;
+  method: string;
+  path: string;
+  key: string;
+}
+
+interface StoredResponse {
+  status: number;
+  body: unknown;
+  headers: Record<string, string>;
+}
+
+export interface IdempotencyRecord extends IdempotencyScope {
+  _id?: ObjectId;
+  fingerprint: string;
+  state: 'in_flight' | 'completed';
+  response: StoredResponse | null;
+  createdAt: Date;
+  leaseExpiresAt: Date;
+  expiresAt: Date;
+}
+
+export type Claim =
+  | { kind: 'claimed'; id: ObjectId }
+  | { kind: 'replay'; response: StoredResponse }
+  | { kind: 'in_flight' }
+  | { kind: 'fingerprint_mismatch' };
+
+const DUPLICATE_KEY = 11000;
+
+/** SHA-256 over a canonical JSON form (keys sorted), so key order and whitespace do not make bodies differ. */
+export function fingerprint(value: unknown): string {
+  return createHash('sha256').update(canonicalJson(value)).digest('hex');
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.keys(value)
+      .sort()
+      .filter((key) => (value as Record<string, unknown>)[key] !== undefined)
+      .map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`);
+    return `{${entries.join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+export class IdempotencyStore {
+  private cleanupTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly collection: Collection<IdempotencyRecord>,
+    private readonly logger: Logger,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  static forConnection(mongo: Connection, logger: Logger): IdempotencyStore {
+    if (!mongo.db) throw new Error('MongoDB connection is not open');
+    return new IdempotencyStore(mongo.db.collection<IdempotencyRecord>(IDEMPOTENCY_COLLECTION), logger);
+  }
+
+  /** Creates the unique index the claims rely on (must succeed) and the TTL index (where the server has them). */
+  async init(): Promise<void> {
+    await this.collection.createIndex({ tenantId: 1, method: 1, path: 1, key: 1 }, { unique: true, name: 'idempotency_scope' });
+    try {
+      await this.collection.createIndex({ expiresAt: 1 }, { expireAfterSeconds: 0, name: 'idempotency_expiry' });
+    } catch (error) {
+      this.logger.info({ err: error }, 'no TTL index for idempotency keys; the periodic sweep expires them');
+      await this.collection.createIndex({ expiresAt: 1 }, { name: 'idempotency_expiry_plain' }).catch(() => undefined);
+    }
+  }
+
+  startCleanup(intervalMs = CLEANUP_INTERVAL_MS): void {
+    this.cleanupTimer ??= setInterval(() => {
+      this.deleteExpired().catch((error) => this.logger.warn({ err: error }, 'idempotency key sweep failed'));
+    }, intervalMs);
+    this.cleanupTimer.unref();
+  }
+
+  stopCleanup(): void {
+    if (this.cleanupTimer) clearInterval(this.cleanupTimer);
+    this.cleanupTimer = null;
+  }
+
+  async deleteExpired(): Promise<number> {
+    const { deletedCount } = await this.collection.deleteMany({ expiresAt: { $lte: this.now() } });
+    return deletedCount;
+  }
+
+  /** Claims the key for this request, or says what to answer instead. */
+  async claim(scope: IdempotencyScope, bodyFingerprint: string): Promise<Claim> {
+    // A few rounds at most: each retry follows a record that expired or was released in between.
+    for (let attempt = 0; attempt < 5; attempt += 1) {
+      const now = this.now();
+      try {
+        const { insertedId } = await this.collection.insertOne({
+          ...scope,
+          fingerprint: bodyFingerprint,
+          state: 'in_flight',
+          response: null,
+          createdAt: now,
+          leaseExpiresAt: new Date(now.getTime() + IDEMPOTENCY_LEASE_MS),
+          expiresAt: new Date(now.getTime() + IDEMPOTENCY_TTL_MS),
+        });
+        return { kind: 'claimed', id: insertedId };
+      } catch (error) {
+        if ((error as { code?: number }).code !== DUPLICATE_KEY) throw error;
+      }
+      const existing = await this.collection.findOne(scopeFilter(scope));
+      if (!existing) continue; // released (5xx) or swept in between: claim again
+      if (existing.expiresAt <= now) {
+        await this.collection.deleteOne({ _id: existing._id, expiresAt: existing.expiresAt });
+        continue;
+      }
+      if (existing.fingerprint !== bodyFingerprint) return { kind: 'fingerprint_mismatch' };
+      if (existing.state === 'completed' && existing.response) return { kind: 'replay', response: existing.response };
+      if (existing.leaseExpiresAt <= now) {
+        // The first request never finished (its process died): take the claim over, once, conditionally.
+        const takenOver = await this.collection.updateOne(
+          { _id: existing._id, state: 'in_flight', leaseExpiresAt: existing.leaseExpiresAt },
+          { $set: { leaseExpiresAt: new Date(now.getTime() + IDEMPOTENCY_LEASE_MS) } },
+        );
+        if (takenOver.modifiedCount === 1) return { kind: 'claimed', id: existing._id! };
+        continue;
+      }
+      return { kind: 'in_flight' };
+    }
+    return { kind: 'in_flight' };
+  }
+
+  /** Stores the response to replay. */
+  async complete(id: ObjectId, response: RestResponse): Promise<void> {
+    const stored: StoredResponse = { status: response.status, body: response.body ?? null, headers: response.headers ?? {} };
+    await this.collection.updateOne({ _id: id }, { $set: { state: 'completed', response: stored } });
+  }
+
+  /** Gives the key back (5xx: nothing is stored, a retry runs again). */
+  async release(id: ObjectId): Promise<void> {
+    await this.collection.deleteOne({ _id: id, state: 'in_flight' });
+  }
+}
+
+function scopeFilter({ tenantId, method, path, key }: IdempotencyScope) {
+  return { tenantId, method, path, key };
+}

@@ -1,0 +1,386 @@
+import { SERVICE_VERSION } from '../service-info';
+import { BackorderReason, BackorderStatus, OrderPriority, OrderStatus } from './generated/operations';
+import { MAX_BODY_DEPTH } from './rest-router';
+import { enumValues } from './rest-values';
+
+/**
+ * The OpenAPI 3.1 description of /api/v1, served at /openapi.json (Swagger UI at /docs). Every response the REST
+ * test suite receives is validated against it, and a test checks that its operations are exactly the route table's,
+ * so it cannot drift from the code. Enum values come from the generated GraphQL types.
+ */
+
+type JsonSchema = { [keyword: string]: unknown };
+
+interface OpenApiOperation {
+  operationId: string;
+  summary: string;
+  description?: string;
+  tags: string[];
+  parameters?: Array<JsonSchema>;
+  requestBody?: JsonSchema;
+  responses: Record<string, JsonSchema>;
+}
+
+export interface OpenApiDocument {
+  openapi: '3.1.0';
+  info: { title: string; version: string; description: string };
+  servers: Array<{ url: string }>;
+  tags: Array<{ name: string; description: string }>;
+  paths: Record<string, Partial<Record<'get' | 'post' | 'put' | 'patch' | 'delete', OpenApiOperation>>>;
+  components: {
+    schemas: Record<string, JsonSchema>;
+    parameters: Record<string, JsonSchema>;
+    headers: Record<string, JsonSchema>;
+    responses: Record<string, JsonSchema>;
+  };
+}
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+function nullable(schema: JsonSchema): JsonSchema {
+  if (schema.$ref) return { oneOf: [schema, { type: 'null' }] };
+  return { ...schema, type: [schema.type, 'null'], ...(Array.isArray(schema.enum) ? { enum: [...schema.enum, null] } : {}) };
+}
+const string = (extra: JsonSchema = {}): JsonSchema => ({ type: 'string', ...extra });
+const dateTime = string({ format: 'date-time' });
+const integer = (extra: JsonSchema = {}): JsonSchema => ({ type: 'integer', ...extra });
+const number = (extra: JsonSchema = {}): JsonSchema => ({ type: 'number', ...extra });
+
+/** A response object: every property required (absent values are null), nothing undocumented. */
+function record(properties: Record<string, JsonSchema>, description?: string): JsonSchema {
+  return { type: 'object', ...(description ? { description } : {}), properties, required: Object.keys(properties), additionalProperties: false };
+}
+
+/** A request object: the listed fields required, others optional, unknown ones refused. */
+function input(properties: Record<string, JsonSchema>, required: string[]): JsonSchema {
+  return { type: 'object', properties, required, additionalProperties: false };
+}
+
+const json = (schema: JsonSchema) => ({ 'application/json': { schema } });
+const errorResponse = (description: string) => ({ description, content: json(ref('Error')) });
+const responseRef = (name: string) => ({ $ref: `#/components/responses/${name}` });
+const parameterRef = (name: string) => ({ $ref: `#/components/parameters/${name}` });
+
+const orderItem = record({
+  sku: string(),
+  quantity: integer({ minimum: 1 }),
+  unitPrice: number({ minimum: 0 }),
+  productName: nullable(string()),
+  weight: nullable(number({ minimum: 0 })),
+  quantityFulfilled: nullable(integer({ minimum: 0 })),
+  quantityBackordered: nullable(integer({ minimum: 0 })),
+});
+
+const shippingAddress = record({
+  street: string(),
+  street2: nullable(string()),
+  city: string(),
+  state: string(),
+  zipCode: string(),
+  country: string({ pattern: '^[A-Z]{2}$' }),
+  recipientName: nullable(string()),
+  phone: nullable(string()),
+});
+
+const orderStatus = string({ enum: enumValues(OrderStatus) });
+
+const order = record(
+  {
+    orderId: string({ pattern: '^ORD-[0-9A-HJKMNP-TV-Z]{12}$' }),
+    customerId: string(),
+    priority: string({ enum: enumValues(OrderPriority) }),
+    status: orderStatus,
+    promisedDeliveryAt: nullable(dateTime),
+    items: { type: 'array', items: ref('OrderItem'), minItems: 1 },
+    shippingAddress: ref('ShippingAddress'),
+    totalItems: integer({ minimum: 1 }),
+    totalQuantity: integer({ minimum: 1 }),
+    totalWeight: number({ minimum: 0 }),
+    totalValue: number({ minimum: 0 }),
+    isLate: { type: 'boolean' },
+    waveId: nullable(string()),
+    trackingNumber: nullable(string()),
+    carrier: nullable(string()),
+    cancellation: nullable(ref('Cancellation')),
+    deliveredAt: nullable(dateTime),
+    backorders: { type: 'array', items: ref('Backorder') },
+    fulfillmentRatio: nullable(number({ minimum: 0, maximum: 1 })),
+    retry: ref('RetryInfo'),
+    deadLettered: { type: 'boolean' },
+    version: integer({ minimum: 1, description: 'Also sent as the ETag; pass it back in If-Match' }),
+    statusHistory: { type: 'array', items: ref('StatusChange') },
+    createdAt: dateTime,
+    updatedAt: dateTime,
+  },
+  'A customer order',
+);
+
+const orderItemInput = input(
+  {
+    sku: string({ minLength: 1, maxLength: 64 }),
+    quantity: integer({ minimum: 1, maximum: 100000 }),
+    unitPrice: number({ minimum: 0, description: 'At most 2 decimals' }),
+    productName: nullable(string({ maxLength: 200 })),
+    weight: nullable(number({ minimum: 0, description: 'Kilograms per unit' })),
+  },
+  ['sku', 'quantity', 'unitPrice'],
+);
+
+const shippingAddressInput = input(
+  {
+    street: string({ minLength: 1 }),
+    street2: nullable(string()),
+    city: string({ minLength: 1 }),
+    state: string({ minLength: 1 }),
+    zipCode: string({ minLength: 1 }),
+    country: string({ pattern: '^[A-Z]{2}$', description: 'ISO 3166-1 alpha-2, upper case' }),
+    recipientName: nullable(string()),
+    phone: nullable(string()),
+  },
+  ['street', 'city', 'state', 'zipCode', 'country'],
+);
+
+const priorityInput = string({ enum: enumValues(OrderPriority) });
+
+const errorSchema: JsonSchema = {
+  type: 'object',
+  description: 'The one body of every failure',
+  properties: {
+    code: string({
+      description:
+        'VALIDATION_ERROR, BAD_REQUEST, NOT_FOUND, METHOD_NOT_ALLOWED, CONFLICT, PRECONDITION_FAILED, PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE, ORDER_INVALID, IDEMPOTENCY_KEY_REUSED, INTERNAL_ERROR, SERVICE_UNAVAILABLE',
+    }),
+    message: string(),
+    details: {
+      type: 'object',
+      description:
+        'VALIDATION_ERROR: `issues` [{field, message}] naming each bad field; CONFLICT: `currentStatus`, `operation`, `reason` (or `inFlight` for an Idempotency-Key still running); PRECONDITION_FAILED: `expectedVersion`, `actualVersion`; ORDER_INVALID: `reasons`; NOT_FOUND: `orderId`; METHOD_NOT_ALLOWED: `allowed`',
+      properties: {
+        issues: { type: 'array', minItems: 1, items: record({ field: string({ minLength: 1 }), message: string({ minLength: 1 }) }) },
+        currentStatus: string(),
+        expectedVersion: integer(),
+        actualVersion: integer(),
+        reasons: { type: 'array', items: string() },
+        allowed: { type: 'array', items: string() },
+      },
+    },
+    requestId: string({ minLength: 1 }),
+    timestamp: dateTime,
+    path: string({ pattern: '^/' }),
+  },
+  required: ['code', 'message', 'requestId', 'timestamp', 'path'],
+  additionalProperties: false,
+};
+
+const readErrors = { '400': responseRef('BadRequest'), '404': responseRef('NotFound'), '500': responseRef('InternalError'), '503': responseRef('ServiceUnavailable') };
+const writeErrors = {
+  ...readErrors,
+  '409': responseRef('Conflict'),
+  '412': responseRef('PreconditionFailed'),
+  '413': responseRef('PayloadTooLarge'),
+  '415': responseRef('UnsupportedMediaType'),
+  '422': responseRef('Unprocessable'),
+};
+const writeParameters = [parameterRef('IfMatch'), parameterRef('IdempotencyKey'), parameterRef('CorrelationId')];
+
+const orderResult = (description: string, status = '200') => ({
+  [status]: {
+    description,
+    headers: {
+      ETag: { $ref: '#/components/headers/ETag' },
+      ...(status === '201' ? { Location: { $ref: '#/components/headers/Location' } } : {}),
+      'Idempotent-Replayed': { $ref: '#/components/headers/IdempotentReplayed' },
+    },
+    content: json(ref('Order')),
+  },
+});
+
+function lifecycle(operationId: string, summary: string, body?: JsonSchema, bodyRequired = false): OpenApiOperation {
+  return {
+    operationId,
+    summary,
+    tags: ['orders'],
+    parameters: [parameterRef('OrderId'), ...writeParameters],
+    ...(body ? { requestBody: { required: bodyRequired, content: json(body) } } : {}),
+    responses: { ...orderResult('The order after the change'), ...writeErrors },
+  };
+}
+
+const validateOperation = (operationId: string) =>
+  lifecycle(operationId, 'Validate an order (received → validated); a repeat is a no-op; 422 ORDER_INVALID when business rules fail');
+const cancelOperation = (operationId: string) =>
+  lifecycle(operationId, 'Cancel an order not yet shipped; a repeat is a no-op', input({ reason: string({ minLength: 1, maxLength: 500 }) }, ['reason']), true);
+
+export const openApiDocument: OpenApiDocument = {
+  openapi: '3.1.0',
+  info: {
+    title: 'WMS Order Service — REST compatibility layer',
+    version: SERVICE_VERSION,
+    description: [
+      'The brief\'s REST API. Each endpoint runs the same GraphQL operation a gateway client would send (`/graphql`), in process, so the two APIs cannot drift.',
+      'Enum values are lower case; orders carry `orderId`. Every failure answers the `Error` body, also for unknown paths (404) and methods (405, with `Allow`).',
+      `Writes accept \`If-Match\` (the order's ETag) and \`Idempotency-Key\`. Request bodies: JSON, at most 1 MB, nested at most ${MAX_BODY_DEPTH} levels.`,
+    ].join('\n\n'),
+  },
+  servers: [{ url: '/api/v1' }],
+  tags: [{ name: 'orders', description: 'Order lifecycle' }],
+  paths: {
+    '/orders': {
+      post: {
+        operationId: 'createOrder',
+        summary: 'Receive a new order (status received)',
+        tags: ['orders'],
+        parameters: [parameterRef('IdempotencyKey'), parameterRef('CorrelationId'), parameterRef('WaveNumber'), parameterRef('WorkflowId')],
+        requestBody: {
+          required: true,
+          content: json(
+            input(
+              {
+                customerId: string({ pattern: '^[A-Za-z0-9._-]{1,64}$' }),
+                priority: priorityInput,
+                promisedDeliveryAt: nullable(dateTime),
+                items: { type: 'array', items: ref('OrderItemInput'), minItems: 1, maxItems: 500 },
+                shippingAddress: ref('ShippingAddressInput'),
+              },
+              ['customerId', 'priority', 'items', 'shippingAddress'],
+            ),
+          ),
+        },
+        responses: (() => {
+          const { '404': _notFound, '412': _precondition, ...errors } = writeErrors;
+          return { ...orderResult('The order as received', '201'), ...errors };
+        })(),
+      },
+      get: {
+        operationId: 'listOrders',
+        summary: 'Orders, newest first',
+        tags: ['orders'],
+        parameters: [
+          { name: 'status', in: 'query', schema: orderStatus },
+          { name: 'priority', in: 'query', schema: priorityInput },
+          { name: 'customerId', in: 'query', schema: string() },
+          { name: 'page', in: 'query', schema: integer({ minimum: 1, default: 1 }) },
+          { name: 'pageSize', in: 'query', schema: integer({ minimum: 1, maximum: 100, default: 20 }) },
+        ],
+        responses: {
+          '200': {
+            description: 'One page of orders',
+            content: json(
+              record({
+                data: { type: 'array', items: ref('Order') },
+                pagination: record({ page: integer({ minimum: 1 }), pageSize: integer({ minimum: 1, maximum: 100 }), total: integer({ minimum: 0 }), hasMore: { type: 'boolean' } }),
+              }),
+            ),
+          },
+          '400': readErrors['400'],
+          '500': readErrors['500'],
+          '503': readErrors['503'],
+        },
+      },
+    },
+    '/orders/{orderId}': {
+      get: {
+        operationId: 'getOrder',
+        summary: 'One order',
+        tags: ['orders'],
+        parameters: [parameterRef('OrderId')],
+        responses: { '200': { description: 'The order', headers: { ETag: { $ref: '#/components/headers/ETag' } }, content: json(ref('Order')) }, ...readErrors },
+      },
+      patch: lifecycle(
+        'updateOrder',
+        'Replace items, address, priority or promised time (received or validated orders only)',
+        {
+          type: 'object',
+          properties: {
+            priority: priorityInput,
+            promisedDeliveryAt: { ...nullable(dateTime), description: 'null removes the promise' },
+            items: { type: 'array', items: ref('OrderItemInput'), minItems: 1, maxItems: 500 },
+            shippingAddress: ref('ShippingAddressInput'),
+          },
+          minProperties: 1,
+          additionalProperties: false,
+        },
+        true,
+      ),
+    },
+    '/orders/{orderId}/validate': { put: validateOperation('validateOrder'), post: { ...validateOperation('validateOrderPost'), description: 'POST is accepted for older callers' } },
+    '/orders/{orderId}/cancel': { put: cancelOperation('cancelOrder'), post: { ...cancelOperation('cancelOrderPost'), description: 'POST is accepted for older callers' } },
+    '/orders/{orderId}/assign-wave': {
+      put: lifecycle('assignOrderToWave', 'validated → assigned_to_wave; the same wave again is a no-op', input({ waveId: string({ pattern: '^[A-Za-z0-9._-]{1,64}$' }) }, ['waveId']), true),
+    },
+    '/orders/{orderId}/start-picking': { put: lifecycle('startPicking', 'assigned_to_wave → picking') },
+    '/orders/{orderId}/start-packing': { put: lifecycle('startPacking', 'picking → packing') },
+    '/orders/{orderId}/ship': {
+      put: lifecycle(
+        'shipOrder',
+        'packing → shipped',
+        input({ trackingNumber: string({ minLength: 1, maxLength: 64 }), carrier: string({ minLength: 1, maxLength: 64 }) }, ['trackingNumber', 'carrier']),
+        true,
+      ),
+    },
+    '/orders/{orderId}/complete': {
+      put: lifecycle('completeOrder', 'shipped → completed (delivery confirmed)', input({ deliveredAt: { ...dateTime, description: 'Default: now' } }, [])),
+    },
+  },
+  components: {
+    schemas: {
+      Order: order,
+      OrderItem: orderItem,
+      ShippingAddress: shippingAddress,
+      Cancellation: record({ reason: string(), cancelledAt: dateTime }),
+      Backorder: record({
+        backorderId: string({ pattern: '^BO-[0-9A-HJKMNP-TV-Z]{12}$' }),
+        items: { type: 'array', items: record({ sku: string(), quantityShort: integer({ minimum: 1 }), reason: string({ enum: enumValues(BackorderReason) }) }) },
+        status: string({ enum: enumValues(BackorderStatus) }),
+        createdAt: dateTime,
+        fulfilledAt: nullable(dateTime),
+      }),
+      RetryInfo: record({
+        count: integer({ minimum: 0 }),
+        maxRetries: integer({ minimum: 0 }),
+        lastFailureReason: nullable(string()),
+        lastFailureStatus: nullable(string()),
+        lastFailedAt: nullable(dateTime),
+        nextRetryAt: nullable(dateTime),
+      }),
+      StatusChange: record({ from: nullable(orderStatus), to: orderStatus, at: dateTime, reason: nullable(string()), correlationId: nullable(string()) }),
+      OrderItemInput: orderItemInput,
+      ShippingAddressInput: shippingAddressInput,
+      Error: errorSchema,
+    },
+    parameters: {
+      OrderId: { name: 'orderId', in: 'path', required: true, schema: string(), example: 'ORD-0123456789AB' },
+      IfMatch: {
+        name: 'If-Match',
+        in: 'header',
+        description: 'The ETag you read (`"3"`); the write fails with 412 when the order moved since. `*` means any version.',
+        schema: string(),
+      },
+      IdempotencyKey: {
+        name: 'Idempotency-Key',
+        in: 'header',
+        description:
+          'Makes a retry safe for 24 h: the same key and body replay the first response (header Idempotent-Replayed); the same key with another body → 422 IDEMPOTENCY_KEY_REUSED; while the first is still running → 409 CONFLICT with Retry-After. 5xx answers are not kept.',
+        schema: string({ minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7e]+$' }),
+      },
+      CorrelationId: { name: 'X-WMS-Correlation-ID', in: 'header', description: 'Echoed on the response; generated when absent', schema: string() },
+      WaveNumber: { name: 'X-WMS-Wave-Number', in: 'header', schema: string() },
+      WorkflowId: { name: 'X-WMS-Workflow-ID', in: 'header', schema: string() },
+    },
+    headers: {
+      ETag: { description: 'The order version as a strong entity tag, e.g. "3"', schema: string({ pattern: '^"[1-9][0-9]*"$' }) },
+      Location: { description: 'Path of the created order', schema: string() },
+      IdempotentReplayed: { description: '`true` when this is the stored answer to an earlier request with the same Idempotency-Key', schema: string({ enum: ['true'] }) },
+    },
+    responses: {
+      BadRequest: errorResponse('VALIDATION_ERROR (details.issues name each bad field or parameter) or BAD_REQUEST (malformed JSON)'),
+      NotFound: errorResponse('NOT_FOUND: no such order (or no such endpoint)'),
+      Conflict: errorResponse('CONFLICT: not allowed in the current status (details.currentStatus), or the Idempotency-Key is still in flight'),
+      PreconditionFailed: errorResponse('PRECONDITION_FAILED: If-Match does not match the current version'),
+      PayloadTooLarge: errorResponse('PAYLOAD_TOO_LARGE: body over 1 MB'),
+      UnsupportedMediaType: errorResponse('UNSUPPORTED_MEDIA_TYPE: a body that is not application/json'),
+      Unprocessable: errorResponse('ORDER_INVALID (business rules, details.reasons) or IDEMPOTENCY_KEY_REUSED'),
+      InternalError: errorResponse('INTERNAL_ERROR (never with internals)'),
+      ServiceUnavailable: errorResponse('SERVICE_UNAVAILABLE: the database cannot be reached; retry later'),
+    },
+  },
+};

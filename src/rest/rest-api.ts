@@ -1,0 +1,23 @@
+import type { ApolloServer } from '@apollo/server';
+import { Router } from 'express';
+import swaggerUi from 'swagger-ui-express';
+import type { AppServices } from '../app-services';
+import type { GraphQLContext } from '../server/graphql-context';
+import { openApiDocument } from './openapi';
+import { orderRoutes } from './order.routes';
+import type { CompiledRoute } from './rest-route';
+import { createRestRouter } from './rest-router';
+
+/** Every REST route, in the order they are matched. */
+export const restRoutes: readonly CompiledRoute[] = [...orderRoutes];
+
+/** The REST compatibility layer (`/api/v1`), its OpenAPI document (`/openapi.json`) and Swagger UI (`/docs`). */
+export function restApi(services: AppServices, apollo: ApolloServer<GraphQLContext>, bodyLimit: string): Router {
+  const router = Router();
+  router.get('/openapi.json', (_req, res) => {
+    res.json(openApiDocument);
+  });
+  router.use('/docs', swaggerUi.serve, swaggerUi.setup(openApiDocument as unknown as swaggerUi.JsonObject, { customSiteTitle: 'WMS Order Service — REST API' }));
+  router.use('/api/v1', createRestRouter({ services, apollo, idempotency: services.idempotency, routes: restRoutes, bodyLimit }));
+  return router;
+}

@@ -1,0 +1,263 @@
+import type { ApolloServer } from '@apollo/server';
+import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response, type Router } from 'express';
+import type { AppServices } from '../app-services';
+import { contextFromHeaders } from '../observability/request-context';
+import { createGraphQLContext, type GraphQLContext } from '../server/graphql-context';
+import { OrderPriority, OrderStatus, BackorderReason, BackorderStatus } from './generated/operations';
+import { fingerprint, type IdempotencyStore } from './idempotency.store';
+import { internalError, RestError, restErrorFromGraphQL, validationError, type EnumValuesByName, type FieldIssue, type RestErrorBody } from './rest-errors';
+import type { CompiledRoute, RestRequest, RestResponse } from './rest-route';
+import { enumValues, type QueryValue } from './rest-values';
+
+/**
+ * The one generic handler behind every REST route: HTTP → variables → the route's GraphQL operation, executed in
+ * process on the same ApolloServer as /graphql → the brief's JSON. Around it, only HTTP concerns: content type,
+ * body size and depth, If-Match, Idempotency-Key, 404/405, and the single error body.
+ */
+
+export interface RestRouterOptions {
+  services: AppServices;
+  apollo: ApolloServer<GraphQLContext>;
+  idempotency: IdempotencyStore;
+  routes: readonly CompiledRoute[];
+  bodyLimit: string;
+}
+
+/** JSON bodies nest this deep at most; the brief's deepest body needs 4 levels. Keeps hashing and coercion bounded. */
+export const MAX_BODY_DEPTH = 32;
+const JSON_TYPES = ['application/json', 'application/*+json'];
+const IDEMPOTENT_METHODS = new Set(['POST', 'PUT', 'PATCH']);
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+/** Response headers a replay repeats. */
+const REPLAYED_HEADERS = ['Location', 'ETag'];
+
+/** Enum names as they appear in GraphQL messages → their REST values, for error messages. */
+export const REST_ENUM_VALUES: EnumValuesByName = {
+  OrderStatus: enumValues(OrderStatus),
+  OrderPriority: enumValues(OrderPriority),
+  BackorderReason: enumValues(BackorderReason),
+  BackorderStatus: enumValues(BackorderStatus),
+};
+
+export function createRestRouter({ services, apollo, idempotency, routes, bodyLimit }: RestRouterOptions): Router {
+  const router = express.Router();
+  const parseJson = express.json({ limit: bodyLimit, type: JSON_TYPES });
+
+  const execute = async (route: CompiledRoute, req: Request, restRequest: RestRequest): Promise<RestResponse> => {
+    const variables = route.variables(restRequest);
+    const request = req.wms ?? contextFromHeaders(req.headers);
+    const result = await apollo.executeOperation<unknown, Record<string, unknown>>(
+      { query: route.query, variables },
+      { contextValue: createGraphQLContext(request, services) },
+    );
+    if (result.body.kind !== 'single') throw new Error(`operation ${route.operationId} answered incrementally`);
+    const { data, errors } = result.body.singleResult;
+    if (errors?.length) {
+      const fieldOf = (variable: string) => route.fieldOfVariable?.[variable] ?? variable;
+      throw restErrorFromGraphQL(errors, fieldOf, REST_ENUM_VALUES);
+    }
+    if (data === null || data === undefined) throw new Error(`operation ${route.operationId} answered without data`);
+    return route.response(data, restRequest);
+  };
+
+  /** Runs the route and always answers: errors become the error body (5xx logged here, never sent with a stack). */
+  const answer = async (route: CompiledRoute, req: Request, restRequest: RestRequest): Promise<RestResponse> => {
+    try {
+      return await execute(route, req, restRequest);
+    } catch (error) {
+      return errorResponse(toRestError(error, services, req), req);
+    }
+  };
+
+  const handle = (route: CompiledRoute): RequestHandler =>
+    async (req, res) => {
+      const restRequest = toRestRequest(route, req);
+      const key = IDEMPOTENT_METHODS.has(req.method) ? idempotencyKey(req) : null;
+      if (!key) return send(res, await answer(route, req, restRequest));
+
+      const scope = { tenantId: (req.wms ?? contextFromHeaders(req.headers)).tenantId, method: req.method, path: requestPath(req), key };
+      // The entity tag is part of what was asked: the same body under another If-Match is another request.
+      const claim = await idempotency.claim(scope, fingerprint({ body: req.body ?? null, ifMatch: req.headers['if-match'] ?? null }));
+      switch (claim.kind) {
+        case 'replay':
+          return send(res, { ...claim.response, headers: { ...claim.response.headers, 'Idempotent-Replayed': 'true' } });
+        case 'fingerprint_mismatch':
+          throw new RestError(422, 'IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used with another request body', { idempotencyKey: key });
+        case 'in_flight':
+          throw new RestError(409, 'CONFLICT', 'a request with this Idempotency-Key is still being processed', { idempotencyKey: key, inFlight: true }, { 'Retry-After': '1' });
+        case 'claimed':
+          break;
+      }
+      let response: RestResponse;
+      try {
+        response = await answer(route, req, restRequest);
+      } catch (error) {
+        await idempotency.release(claim.id).catch(() => undefined);
+        throw error;
+      }
+      if (response.status >= 500) {
+        await idempotency.release(claim.id);
+      } else {
+        const headers = Object.fromEntries(REPLAYED_HEADERS.filter((name) => response.headers?.[name]).map((name) => [name, response.headers![name]]));
+        await idempotency.complete(claim.id, { ...response, headers });
+      }
+      send(res, response);
+    };
+
+  const byPath = new Map<string, string[]>();
+  for (const route of routes) {
+    byPath.set(route.path, [...(byPath.get(route.path) ?? []), route.method]);
+    router[route.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete'](route.path, requireJson, parseJson, limitDepth, handle(route));
+  }
+  for (const [path, methods] of byPath) {
+    const allow = [...new Set(methods.includes('GET') ? [...methods, 'HEAD'] : methods)].join(', ');
+    router.all(path, (req) => {
+      throw new RestError(405, 'METHOD_NOT_ALLOWED', `${req.method} is not allowed here; allowed: ${allow}`, { allowed: allow.split(', ') }, { Allow: allow });
+    });
+  }
+  router.use((req) => {
+    throw new RestError(404, 'NOT_FOUND', `no endpoint ${req.method} ${requestPath(req)}`);
+  });
+  router.use(restErrorHandler(services));
+  return router;
+}
+
+/** A body must be JSON; a request without a body needs no content type. */
+const requireJson: RequestHandler = (req, _res, next) => {
+  const hasBody = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0';
+  if (hasBody && !req.is(JSON_TYPES)) {
+    throw new RestError(415, 'UNSUPPORTED_MEDIA_TYPE', `request bodies must be application/json, not ${req.headers['content-type'] ?? 'untyped'}`);
+  }
+  next();
+};
+
+const limitDepth: RequestHandler = (req, _res, next) => {
+  if (req.body !== undefined && depthExceeds(req.body, MAX_BODY_DEPTH)) {
+    throw validationError([{ field: 'body', message: `nested deeper than ${MAX_BODY_DEPTH} levels` }]);
+  }
+  next();
+};
+
+/** Iterative, so a hostile body cannot overflow the stack here. */
+function depthExceeds(value: unknown, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length) {
+    const [current, depth] = stack.pop()!;
+    if (current === null || typeof current !== 'object') continue;
+    if (depth > max) return true;
+    for (const child of Object.values(current)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The HTTP request as the route's variables mapper sees it; refuses what the route does not accept. */
+function toRestRequest(route: CompiledRoute, req: Request): RestRequest {
+  const issues: FieldIssue[] = [];
+  const query: Record<string, QueryValue> = {};
+  for (const [name, value] of Object.entries(req.query as Record<string, unknown>)) {
+    if (route.queryParameters?.includes(name)) query[name] = value as QueryValue;
+    else issues.push({ field: name, message: 'unknown query parameter' });
+  }
+
+  let body: Record<string, unknown> = {};
+  if (req.body !== undefined && route.bodyFields !== undefined) {
+    if (!isPlainObject(req.body)) issues.push({ field: 'body', message: 'expected a JSON object' });
+    else body = req.body;
+    if (Array.isArray(route.bodyFields)) {
+      for (const name of Object.keys(body)) if (!route.bodyFields.includes(name)) issues.push({ field: name, message: 'unknown field' });
+    }
+  }
+
+  let expectedVersion: number | undefined;
+  try {
+    expectedVersion = route.method === 'GET' ? undefined : versionFromIfMatch(req.headers['if-match']);
+  } catch (error) {
+    issues.push({ field: 'If-Match', message: (error as Error).message });
+  }
+  if (issues.length) throw validationError(issues);
+  return { params: req.params as Record<string, string>, query, body, headers: req.headers, expectedVersion };
+}
+
+/**
+ * `If-Match: "3"` → 3. `*` means "any version" (no condition). A well-formed entity tag that is not one of ours
+ * (or a weak one: If-Match compares strongly, RFC 9110 §13.1.1) can match no version: it becomes 0, which the
+ * operation answers with PRECONDITION_FAILED naming the actual version.
+ */
+export function versionFromIfMatch(header: string | undefined): number | undefined {
+  if (header === undefined) return undefined;
+  const value = header.trim();
+  if (value === '*') return undefined;
+  if (value.includes(',')) throw new Error('expected a single entity tag, e.g. "3"');
+  const tag = /^(W\/)?"([\x21\x23-\x7e]*)"$/.exec(value);
+  if (!tag) throw new Error('expected an entity tag, e.g. "3"');
+  return !tag[1] && /^[1-9]\d{0,8}$/.test(tag[2]) ? Number(tag[2]) : 0;
+}
+
+function idempotencyKey(req: Request): string | null {
+  const raw = req.headers['idempotency-key'];
+  if (raw === undefined) return null;
+  const value = Array.isArray(raw) ? raw.join(',') : raw;
+  if (!IDEMPOTENCY_KEY.test(value)) {
+    throw validationError([{ field: 'Idempotency-Key', message: 'expected 1–255 printable ASCII characters without spaces' }]);
+  }
+  return value;
+}
+
+/** The path a key is scoped to: without query string and trailing slash. */
+function requestPath(req: Request): string {
+  return `${req.baseUrl}${req.path}`.replace(/\/+$/, '') || '/';
+}
+
+function send(res: Response, { status, body, headers }: RestResponse): void {
+  for (const [name, value] of Object.entries(headers ?? {})) res.setHeader(name, value);
+  res.status(status).json(body);
+}
+
+function errorResponse(error: RestError, req: Request): RestResponse {
+  const body: RestErrorBody = {
+    code: error.code,
+    message: error.message,
+    ...(error.details ? { details: error.details } : {}),
+    requestId: req.wms?.requestId ?? 'unknown',
+    timestamp: new Date().toISOString(),
+    path: req.originalUrl,
+  };
+  return { status: error.status, body, headers: error.headers };
+}
+
+/** Mongo driver errors that mean "the database cannot be reached", not "this request is wrong". */
+const UNAVAILABLE_ERRORS = new Set([
+  'MongoServerSelectionError',
+  'MongoNetworkError',
+  'MongoNetworkTimeoutError',
+  'MongoNotConnectedError',
+  'MongoTopologyClosedError',
+  'MongooseServerSelectionError',
+]);
+
+function toRestError(error: unknown, services: AppServices, req: Request): RestError {
+  if (error instanceof RestError) return error;
+  const { type, status, name } = (error ?? {}) as { type?: string; status?: number; name?: string };
+  // body-parser's errors (https://github.com/expressjs/body-parser#errors)
+  if (type === 'entity.too.large') return new RestError(413, 'PAYLOAD_TOO_LARGE', 'request body is larger than the limit');
+  if (type === 'entity.parse.failed') return new RestError(400, 'BAD_REQUEST', 'request body is not valid JSON');
+  if (type === 'encoding.unsupported' || type === 'charset.unsupported') return new RestError(415, 'UNSUPPORTED_MEDIA_TYPE', (error as Error).message);
+  if (typeof status === 'number' && status >= 400 && status < 500) return new RestError(400, 'BAD_REQUEST', (error as Error).message);
+  if (name && UNAVAILABLE_ERRORS.has(name)) {
+    services.logger.warn({ err: error, path: req.originalUrl }, 'REST request failed: database unavailable');
+    return new RestError(503, 'SERVICE_UNAVAILABLE', 'Service temporarily unavailable', undefined, { 'Retry-After': '5' });
+  }
+  services.logger.error({ err: error, path: req.originalUrl }, 'REST request failed');
+  return internalError();
+}
+
+function restErrorHandler(services: AppServices): ErrorRequestHandler {
+  return (error, req, res, _next) => {
+    if (res.headersSent) return;
+    send(res, errorResponse(toRestError(error, services, req), req));
+  };
+}

@@ -1,0 +1,78 @@
+import type { DeadLetterStats as Stats } from '../models/dead-letter';
+import { isEligibleForRetry } from '../models/order.rules';
+import type { DeadLetterRecord, Order as OrderState } from '../models/order.types';
+import type { StoredDeadLetter } from '../store/dead-letter.repository';
+import type { DeadLetterEntry, DeadLetterResolutionEnum, DeadLetterStats, PastDeadLetterEntry } from './dead-letter.type';
+import { toOrderView } from './order.view';
+import type { RetryCandidate, RetryMetadata } from './reprocessing.type';
+import type { OrderStatusEnum } from './order-enums';
+
+/** Public shapes of the reprocessing and DLQ read models. */
+
+function toRecordView(record: DeadLetterRecord, now: Date): PastDeadLetterEntry {
+  return {
+    failureStatus: record.failureStatus,
+    failureReason: record.failureReason,
+    retryCount: record.retryCount,
+    retryHistory: record.retryHistory,
+    originalOrder: toOrderView({ ...record.originalOrder, deadLetter: null }, now),
+    resolved: record.resolved,
+    resolution: record.resolution as DeadLetterResolutionEnum | null,
+    resolvedBy: record.resolvedBy,
+    resolvedAt: record.resolvedAt,
+    notes: record.notes,
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
+  };
+}
+
+export function toDeadLetterEntryView({ orderId, customerId, deadLetter }: StoredDeadLetter, now: Date = new Date()): DeadLetterEntry {
+  return {
+    ...toRecordView(deadLetter, now),
+    orderId,
+    customerId,
+    customer: { id: customerId },
+    history: deadLetter.history.map((record) => toRecordView(record, now)),
+  };
+}
+
+/** The entry of an order that has one (after a move or a resolution). */
+export function deadLetterEntryOf(order: OrderState): StoredDeadLetter {
+  if (!order.deadLetter) throw new Error(`order ${order.orderId} has no dead letter queue entry`);
+  return { orderId: order.orderId, tenantId: order.tenantId, customerId: order.customerId, deadLetter: order.deadLetter };
+}
+
+export function toDeadLetterStatsView(stats: Stats): DeadLetterStats {
+  return { ...stats, byResolution: stats.byResolution.map(({ resolution, count }) => ({ resolution: resolution as DeadLetterResolutionEnum, count })) };
+}
+
+export function toRetryMetadataView(order: OrderState, now: Date = new Date()): RetryMetadata {
+  return {
+    orderId: order.orderId,
+    retryCount: order.retry.count,
+    maxRetries: order.retry.maxRetries,
+    lastFailureReason: order.retry.lastFailureReason,
+    lastFailureStatus: order.retry.lastFailureStatus,
+    lastFailedAt: order.retry.lastFailedAt,
+    nextRetryAt: order.retry.nextRetryAt,
+    isEligibleForRetry: isEligibleForRetry(order),
+    order: toOrderView(order, now),
+  };
+}
+
+export function toRetryCandidateView(order: OrderState, now: Date = new Date()): RetryCandidate {
+  return {
+    orderId: order.orderId,
+    customerId: order.customerId,
+    status: order.status as OrderStatusEnum,
+    retryCount: order.retry.count,
+    maxRetries: order.retry.maxRetries,
+    lastFailureReason: order.retry.lastFailureReason,
+    lastFailureStatus: order.retry.lastFailureStatus,
+    lastFailedAt: order.retry.lastFailedAt,
+    // Due orders always have one (the query requires it).
+    nextRetryAt: order.retry.nextRetryAt ?? now,
+    createdAt: order.createdAt,
+    order: toOrderView(order, now),
+  };
+}
