@@ -44,10 +44,12 @@ export function openDeadLetterEntry(order: Order, { failureStatus, failureReason
 }
 
 /** The order's entry, which must still be waiting for a resolution: NOT_FOUND without one, CONFLICT once resolved. */
-export function openEntryOf(order: Pick<Order, 'orderId' | 'deadLetter'>): DeadLetterEntry {
+export function openEntryOf(order: Pick<Order, 'orderId' | 'status' | 'deadLetter'>): DeadLetterEntry {
   const entry = order.deadLetter;
   if (!entry) throw new DeadLetterEntryNotFound(order.orderId);
-  if (entry.resolved) throw new DeadLetterEntryAlreadyResolved(order.orderId, entry.resolution ?? 'unknown', entry.resolvedAt ?? entry.updatedAt);
+  if (entry.resolved) {
+    throw new DeadLetterEntryAlreadyResolved(order.orderId, order.status, entry.resolution ?? 'unknown', entry.resolvedAt ?? entry.updatedAt);
+  }
   return entry;
 }
 

@@ -117,10 +117,10 @@ export class DeadLetterEntryNotFound extends DomainError {
 export class DeadLetterEntryAlreadyResolved extends DomainError {
   readonly code = 'CONFLICT';
   override readonly name = 'DeadLetterEntryAlreadyResolved';
-  readonly details: { orderId: string; resolution: string; resolvedAt: string };
+  readonly details: { orderId: string; currentStatus: string; resolution: string; resolvedAt: string };
 
-  constructor(readonly orderId: string, resolution: string, resolvedAt: Date) {
+  constructor(readonly orderId: string, currentStatus: string, resolution: string, resolvedAt: Date) {
     super(`the dead letter queue entry of order ${orderId} was already resolved as ${resolution} at ${resolvedAt.toISOString()}`);
-    this.details = { orderId, resolution, resolvedAt: resolvedAt.toISOString() };
+    this.details = { orderId, currentStatus, resolution, resolvedAt: resolvedAt.toISOString() };
   }
 }

@@ -6,6 +6,12 @@ import { Order } from '../schema/order.type';
 import { toOrderView } from '../schema/order.view';
 import type { GraphQLContext } from '../server/graphql-context';
 import { OrderNotFound } from '../models/order.errors';
+import type { Order as OrderState } from '../models/order.types';
+
+/** Set on an entry view shared by many subscribers (dead-letter.subscription.ts). */
+export interface SharedOrderLoad {
+  loadOrder?: () => Promise<OrderState | null>;
+}
 
 /** The dead letter queue (CONTRACT §3). Routing only: parse, call the use case, return the view. */
 @Resolver(() => DeadLetterEntry)
@@ -45,8 +51,9 @@ export class DeadLetterResolver {
   }
 
   @FieldResolver(() => Order, { description: 'The order in its current state' })
-  async order(@Root() entry: DeadLetterEntry, @Ctx() { loaders }: GraphQLContext): Promise<Order> {
-    const order = await loaders.orderById.load(entry.orderId);
+  async order(@Root() entry: DeadLetterEntry & SharedOrderLoad, @Ctx() { loaders }: GraphQLContext): Promise<Order> {
+    // A live change is one entry object shared by every subscriber: it loads its order once for all of them.
+    const order = await (entry.loadOrder ? entry.loadOrder() : loaders.orderById.load(entry.orderId));
     if (!order) throw new OrderNotFound(entry.orderId);
     return toOrderView(order);
   }

@@ -1,11 +1,14 @@
 import { Arg, Ctx, Resolver, Root, Subscription } from 'type-graphql';
 import type { DeadLetterQueueChangedNotice } from '../events/live-events';
 import { LIVE_CHANNELS } from '../events/live-feed';
-import { DeadLetterChangeKindEnum, DeadLetterQueueChange } from '../schema/dead-letter.type';
+import type { Order as OrderState } from '../models/order.types';
+import { DeadLetterChangeKindEnum, DeadLetterQueueChange, type DeadLetterEntry } from '../schema/dead-letter.type';
 import { toDeadLetterEntryView, toDeadLetterStatsView } from '../schema/dead-letter.view';
 import type { GraphQLContext } from '../server/graphql-context';
+import type { SharedOrderLoad } from './dead-letter.resolver';
 import type { DeadLetterQueueChange as DeadLetterQueueChangeOfFeed } from '../use-cases/dead-letter-feed';
 
+/** One view per change, shared by its subscribers (the change object is itself shared, and forgotten with its notice). */
 const views = new WeakMap<DeadLetterQueueChangeOfFeed, DeadLetterQueueChange>();
 
 interface FilterArgs {
@@ -26,7 +29,7 @@ export class DeadLetterSubscription {
   })
   async deadLetterQueueChanged(
     @Root() notice: DeadLetterQueueChangedNotice,
-    @Ctx() { services }: GraphQLContext,
+    @Ctx() { services, request }: GraphQLContext,
     @Arg('failureStatus', () => String, { nullable: true, description: 'Only entries with this failure status' }) _failureStatus?: string | null,
     @Arg('customerId', () => String, { nullable: true, description: "Only this customer's entries" }) _customerId?: string | null,
   ): Promise<DeadLetterQueueChange> {
@@ -34,9 +37,15 @@ export class DeadLetterSubscription {
     // The feed hands every subscriber the same change object: build its view once too.
     let view = views.get(change);
     if (!view) {
+      let order: Promise<OrderState | null> | null = null;
+      const loadOrder = () =>
+        (order ??= services.orderQueries.findMany({ ...request, tenantId: change.entry.tenantId }, [change.entry.orderId]).then(
+          (found) => found.get(change.entry.orderId) ?? null,
+        ));
+      const entry: DeadLetterEntry & SharedOrderLoad = { ...toDeadLetterEntryView(change.entry), loadOrder };
       view = {
         kind: change.kind as DeadLetterChangeKindEnum,
-        entry: toDeadLetterEntryView(change.entry),
+        entry,
         stats: toDeadLetterStatsView(change.stats),
         occurredAt: change.occurredAt,
       };

@@ -20,12 +20,13 @@ import { defineRoute, type CompiledRoute, type RestRequest, type RestResponse } 
 import { fromEnumName, queryEnum, queryInt, queryString, toEnumName } from './rest-values';
 
 /** The brief's order JSON: `orderId` instead of GraphQL's `id`, enum values in lower case. */
-export function toRestOrder({ id, priority, status, backorders, statusHistory, ...fields }: RestOrderFragment) {
+export function toRestOrder({ id, customerId, priority, status, backorders, statusHistory, ...fields }: RestOrderFragment) {
   return {
     orderId: id,
-    ...fields,
+    customerId,
     priority: fromEnumName(priority),
     status: fromEnumName(status),
+    ...fields,
     backorders: backorders.map((backorder) => ({
       ...backorder,
       status: fromEnumName(backorder.status),

@@ -70,8 +70,12 @@ export function restErrorFromGraphQL(
     return validationError(issues.length ? issues : [{ field: 'body', message: first.message }]);
   }
   const { code: _code, ...details } = first.extensions ?? {};
-  return new RestError(mapped.status, mapped.code, first.message, Object.keys(details).length ? details : undefined);
+  const headers: Record<string, string> = mapped.status === 503 ? { 'Retry-After': RETRY_AFTER_UNAVAILABLE } : {};
+  return new RestError(mapped.status, mapped.code, first.message, Object.keys(details).length ? details : undefined, headers);
 }
+
+/** Seconds a client should wait before retrying after a 503. */
+export const RETRY_AFTER_UNAVAILABLE = '5';
 
 export function internalError(): RestError {
   return new RestError(500, 'INTERNAL_ERROR', 'Internal server error');
@@ -80,8 +84,9 @@ export function internalError(): RestError {
 function issuesOf(error: GraphQLFormattedError, fieldOf: (variable: string) => string, enumValues: EnumValuesByName): FieldIssue[] {
   const domainIssues = error.extensions?.issues;
   if (Array.isArray(domainIssues)) {
-    // The domain's parsers name fields relative to the input they parsed, which is the REST body (or query).
-    return domainIssues.filter(isFieldIssue);
+    // The domain's parsers name fields relative to the input they parsed, which is the REST body (or query);
+    // an issue with the input as a whole is named `input` there, `body` here.
+    return domainIssues.filter(isFieldIssue).map((issue) => (issue.field === 'input' ? { ...issue, field: 'body' } : issue));
   }
   return [coercionIssue(error.message, fieldOf, enumValues) ?? { field: 'body', message: error.message }];
 }
@@ -125,6 +130,9 @@ export function coercionIssue(message: string, fieldOf: (variable: string) => st
   if (unknown) return { field: join(...base, unknown[1]), message: 'unknown field' };
   const badEnum = /^Value .* does not exist in "(\w+)" enum\./.exec(reason) ?? /^Enum "(\w+)" cannot represent non-string value/.exec(reason);
   if (badEnum && enumValues[badEnum[1]]) return { field: join(...base), message: `expected one of ${enumValues[badEnum[1]].join(', ')}` };
+  if (/^Expected non-nullable type "[^"]+" not to be null\.$/.test(reason)) {
+    return { field: join(...base), message: message.includes('got invalid value undefined') ? 'required' : 'must not be null' };
+  }
   if (/^Expected type "\w+" to be an object\.$/.test(reason)) return { field: join(...base), message: 'expected an object' };
   return { field: join(...base), message: friendlyScalarMessage(reason) };
 }

@@ -3,9 +3,10 @@ import express, { type ErrorRequestHandler, type Request, type RequestHandler, t
 import type { AppServices } from '../app-services';
 import { contextFromHeaders } from '../observability/request-context';
 import { createGraphQLContext, type GraphQLContext } from '../server/graphql-context';
+import { isDatabaseUnavailable } from '../server/graphql-errors';
 import { OrderPriority, OrderStatus, BackorderReason, BackorderStatus } from './generated/operations';
 import { fingerprint, type IdempotencyStore } from './idempotency.store';
-import { internalError, RestError, restErrorFromGraphQL, validationError, type EnumValuesByName, type FieldIssue, type RestErrorBody } from './rest-errors';
+import { internalError, RETRY_AFTER_UNAVAILABLE, RestError, restErrorFromGraphQL, validationError, type EnumValuesByName, type FieldIssue, type RestErrorBody } from './rest-errors';
 import type { CompiledRoute, RestRequest, RestResponse } from './rest-route';
 import { enumValues, type QueryValue } from './rest-values';
 
@@ -229,27 +230,18 @@ function errorResponse(error: RestError, req: Request): RestResponse {
   return { status: error.status, body, headers: error.headers };
 }
 
-/** Mongo driver errors that mean "the database cannot be reached", not "this request is wrong". */
-const UNAVAILABLE_ERRORS = new Set([
-  'MongoServerSelectionError',
-  'MongoNetworkError',
-  'MongoNetworkTimeoutError',
-  'MongoNotConnectedError',
-  'MongoTopologyClosedError',
-  'MongooseServerSelectionError',
-]);
 
 function toRestError(error: unknown, services: AppServices, req: Request): RestError {
   if (error instanceof RestError) return error;
-  const { type, status, name } = (error ?? {}) as { type?: string; status?: number; name?: string };
+  const { type, status } = (error ?? {}) as { type?: string; status?: number };
   // body-parser's errors (https://github.com/expressjs/body-parser#errors)
   if (type === 'entity.too.large') return new RestError(413, 'PAYLOAD_TOO_LARGE', 'request body is larger than the limit');
   if (type === 'entity.parse.failed') return new RestError(400, 'BAD_REQUEST', 'request body is not valid JSON');
   if (type === 'encoding.unsupported' || type === 'charset.unsupported') return new RestError(415, 'UNSUPPORTED_MEDIA_TYPE', (error as Error).message);
   if (typeof status === 'number' && status >= 400 && status < 500) return new RestError(400, 'BAD_REQUEST', (error as Error).message);
-  if (name && UNAVAILABLE_ERRORS.has(name)) {
+  if (isDatabaseUnavailable(error)) {
     services.logger.warn({ err: error, path: req.originalUrl }, 'REST request failed: database unavailable');
-    return new RestError(503, 'SERVICE_UNAVAILABLE', 'Service temporarily unavailable', undefined, { 'Retry-After': '5' });
+    return new RestError(503, 'SERVICE_UNAVAILABLE', 'Service temporarily unavailable', undefined, { 'Retry-After': RETRY_AFTER_UNAVAILABLE });
   }
   services.logger.error({ err: error, path: req.originalUrl }, 'REST request failed');
   return internalError();

@@ -1,11 +1,18 @@
 import 'reflect-metadata';
+import { getEventListeners, setMaxListeners } from 'node:events';
 import { createPubSub } from '@graphql-yoga/subscription';
 import { buildSchema } from 'type-graphql';
 import { referenceResolvers, resolverClasses } from '../resolvers';
 import { subgraphSdl, toSubgraphSchema } from './federation';
 
 export function createPubSubBus() {
-  return createPubSub();
+  // Each subscriber is one listener on its channel; Node warns past 10 per event type, and a thousand subscribers are normal.
+  const eventTarget = new EventTarget();
+  setMaxListeners(0, eventTarget);
+  return Object.assign(createPubSub({ eventTarget }), {
+    /** Subscribers currently listening on a channel (for leak checks). */
+    listenerCount: (channel: string) => getEventListeners(eventTarget, channel).length,
+  });
 }
 export type PubSubBus = ReturnType<typeof createPubSubBus>;
 

@@ -48,6 +48,27 @@ export function toGraphQLFormattedError(formatted: GraphQLFormattedError, error:
     const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};
     return { ...formatted, extensions };
   }
+  if (isDatabaseUnavailable(original)) {
+    // Not a bug and not the caller's fault: retryable (REST answers 503).
+    logger.warn({ err: original }, 'database unavailable during GraphQL operation');
+    return { message: 'Service temporarily unavailable', path: formatted.path, extensions: { code: 'SERVICE_UNAVAILABLE' } };
+  }
   logger.error({ err: original }, 'unexpected error in GraphQL operation');
   return { message: 'Internal server error', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+}
+
+/** MongoDB driver errors that mean "the database cannot be reached right now". */
+const DATABASE_UNAVAILABLE_ERRORS = new Set([
+  'MongoServerSelectionError',
+  'MongooseServerSelectionError',
+  'MongoNetworkError',
+  'MongoNetworkTimeoutError',
+  'MongoNotConnectedError',
+  'MongoTopologyClosedError',
+  'MongoServerClosedError',
+  'MongoClientClosedError',
+]);
+
+export function isDatabaseUnavailable(error: unknown): boolean {
+  return error instanceof Error && DATABASE_UNAVAILABLE_ERRORS.has(error.name);
 }

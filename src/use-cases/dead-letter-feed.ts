@@ -11,15 +11,27 @@ export interface DeadLetterQueueChange {
   occurredAt: Date;
 }
 
+interface StatsRuns {
+  /** The statistics query running now. */
+  current: Promise<DeadLetterStats> | null;
+  /** The one queued behind it, not started yet: every notice arriving meanwhile shares it. */
+  next: Promise<DeadLetterStats> | null;
+}
+
 /**
  * Turns a live DLQ notice (as the live feed publishes it to this replica's subscribers) into the change they receive.
- * PubSub hands every subscriber the same notice object, so the result is computed once per notice — one statistics
- * query however many subscribers there are — and forgotten with the notice (WeakMap).
+ * PubSub hands every subscriber the same notice object, so the result is computed once per notice — not per
+ * subscriber — and forgotten with the notice (WeakMap). Statistics queries are also coalesced per tenant: a notice
+ * shares a query that has not started yet (it will read the store after the notice's write, so it includes it), so a
+ * burst of changes costs at most one running and one queued query, not one each (a full scan on FerretDB).
  */
 export class DeadLetterFeed {
   private readonly changes = new WeakMap<object, Promise<DeadLetterQueueChange>>();
-  /** How many notices were turned into changes (each costs one statistics query). */
+  private readonly statsRuns = new Map<string, StatsRuns>();
+  /** How many notices were turned into changes. */
   computed = 0;
+  /** How many statistics queries those cost. */
+  statsQueries = 0;
 
   constructor(private readonly queries: DeadLetterQueries) {}
 
@@ -35,12 +47,38 @@ export class DeadLetterFeed {
   private async compute(rawNotice: object): Promise<DeadLetterQueueChange> {
     this.computed += 1;
     const notice = readDeadLetterQueueChangedNotice(rawNotice);
-    const stats = await this.queries.stats({ tenantId: notice.tenantId });
+    const stats = await this.statsIncluding(notice.tenantId);
     return {
       kind: notice.kind,
       entry: { orderId: notice.orderId, tenantId: notice.tenantId, customerId: notice.customerId, deadLetter: notice.entry },
       stats,
       occurredAt: new Date(notice.occurredAt),
     };
+  }
+
+  /** Statistics read after this call: a queued query if there is one, else a new one started once the running one ends. */
+  private statsIncluding(tenantId: string): Promise<DeadLetterStats> {
+    let runs = this.statsRuns.get(tenantId);
+    if (!runs) {
+      runs = { current: null, next: null };
+      this.statsRuns.set(tenantId, runs);
+    }
+    if (runs.next) return runs.next;
+    const run = this.runStatsAfter(tenantId, runs, runs.current);
+    runs.next = run;
+    return run;
+  }
+
+  private async runStatsAfter(tenantId: string, runs: StatsRuns, previous: Promise<DeadLetterStats> | null): Promise<DeadLetterStats> {
+    await previous?.catch(() => undefined); // always yields: by now the caller has queued this run as `runs.next`
+    const self = runs.next;
+    runs.next = null;
+    runs.current = self;
+    this.statsQueries += 1;
+    try {
+      return await this.queries.stats({ tenantId });
+    } finally {
+      if (runs.current === self) runs.current = null;
+    }
   }
 }

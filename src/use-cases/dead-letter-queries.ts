@@ -16,6 +16,8 @@ export interface DeadLetterPage {
 
 /** Read side of reprocessing and the dead letter queue: lean reads, no locks. */
 export class DeadLetterQueries {
+  private gaugeRefresh: Promise<void> | null = null;
+
   constructor(
     private readonly deadLetters: DeadLetterRepository,
     private readonly orders: OrderRepository,
@@ -52,11 +54,21 @@ export class DeadLetterQueries {
     return this.deadLetters.findDueForRetry(request.tenantId, query, new Date());
   }
 
-  /** The DLQ gauges, over every tenant, read from the store (so every replica reports the same values). */
-  async refreshGauges(now: Date = new Date()): Promise<void> {
-    const [unresolved, oldest] = await Promise.all([this.deadLetters.countUnresolved(null), this.deadLetters.oldestUnresolvedAt(null)]);
-    this.metrics.dlqUnresolved.set(unresolved);
-    this.metrics.dlqOldestUnresolvedAge.set(oldest ? Math.max(0, (now.getTime() - oldest.getTime()) / 1000) : 0);
+  /**
+   * The DLQ gauges, over every tenant, read from the store (so every replica reports the same values). A refresh still
+   * running is joined rather than doubled: on FerretDB each of these reads is a full scan.
+   */
+  refreshGauges(): Promise<void> {
+    this.gaugeRefresh ??= (async () => {
+      try {
+        const [unresolved, oldest] = await Promise.all([this.deadLetters.countUnresolved(null), this.deadLetters.oldestUnresolvedAt(null)]);
+        this.metrics.dlqUnresolved.set(unresolved);
+        this.metrics.dlqOldestUnresolvedAge.set(oldest ? Math.max(0, (Date.now() - oldest.getTime()) / 1000) : 0);
+      } finally {
+        this.gaugeRefresh = null;
+      }
+    })();
+    return this.gaugeRefresh;
   }
 
   private async statsOf(tenantId: string): Promise<DeadLetterStats> {

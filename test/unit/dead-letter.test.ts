@@ -1,0 +1,316 @@
+import { createPubSub } from '@graphql-yoga/subscription';
+import { deadLetterQueueChangedNotice, readDeadLetterQueueChangedNotice } from '../../src/events/live-events';
+import { deadLetterChange, olderThanCutoff, openDeadLetterEntry, summariseDeadLetters, type DeadLetterGroupCount } from '../../src/models/dead-letter';
+import { DeadLetterEntryAlreadyResolved, DeadLetterEntryNotFound, InvalidInput, TransitionRefused } from '../../src/models/order.errors';
+import { parseDeadLetterListQuery, parseRetryEligibilityQuery, type RetryFailure } from '../../src/models/order.input';
+import { cancelOrder } from '../../src/models/order.lifecycle';
+import { incrementRetryCount, markMovedToDlq, resolveDeadLetter, type RetryPolicy } from '../../src/models/order.reprocessing';
+import type { Order } from '../../src/models/order.types';
+import { trackSubscription } from '../../src/server/subscription-limits';
+import { DeadLetterFeed } from '../../src/use-cases/dead-letter-feed';
+import type { DeadLetterQueries } from '../../src/use-cases/dead-letter-queries';
+import { NOW, ORDER_ID, anOrderIn, ctxAt, deepFreeze, minutesAfter } from './factories/order.factory';
+
+const ctx = ctxAt();
+const POLICY: RetryPolicy = { baseDelayMs: 15 * 60_000, maxDelayMs: 4 * 60 * 60_000 };
+/** The orchestrator reports failures that happened a while ago: the backoff counts from then, not from the call. */
+const FAILED_AT = new Date('2024-01-15T08:00:00.000Z');
+
+function failure(overrides: Partial<RetryFailure> = {}): RetryFailure {
+  return { failureReason: 'Picking station offline', failedAt: FAILED_AT, failureStatus: null, workflowId: null, runId: null, ...overrides };
+}
+
+function fail(order: Order, times: number, at = ctx) {
+  let decision = incrementRetryCount(order, { failure: failure(), policy: POLICY }, at);
+  for (let i = 1; i < times; i++) decision = incrementRetryCount(decision.order, { failure: failure(), policy: POLICY }, at);
+  return decision;
+}
+
+const held = () => deepFreeze(fail(anOrderIn('picking'), 5).order);
+const resolution = (kind: 'manual_retry' | 'cancelled' | 'escalated', notes: string | null = null) => ({ resolution: kind, notes, resolvedBy: 'SUPERVISOR-001' });
+
+describe('incrementRetryCount with the dead letter queue', () => {
+  it.each([
+    { count: 1, minutes: 15 },
+    { count: 2, minutes: 30 },
+    { count: 3, minutes: 60 },
+    { count: 4, minutes: 120 },
+  ])('failure $count reported for the past is retried $minutes min after it happened', ({ count, minutes }) => {
+    const { order, movedToDlq } = fail(anOrderIn('picking'), count);
+    expect(movedToDlq).toBe(false);
+    expect(order.retry.nextRetryAt).toEqual(minutesAfter(FAILED_AT, minutes));
+    expect(order.deadLetter).toBeNull();
+  });
+
+  it('the fifth failure opens the entry in the same decision: reason, attempts, history and a snapshot of the order', () => {
+    const { order, movedToDlq, events } = fail(anOrderIn('picking'), 5);
+    expect(movedToDlq).toBe(true);
+    expect(order.deadLettered).toBe(true);
+    expect(order.deadLetter).toMatchObject({
+      failureStatus: 'picking',
+      failureReason: 'Picking station offline',
+      retryCount: 5,
+      resolved: false,
+      resolution: null,
+      resolvedBy: null,
+      resolvedAt: null,
+      notes: null,
+      createdAt: NOW,
+      updatedAt: NOW,
+      history: [],
+    });
+    expect(order.deadLetter!.retryHistory.map((attempt) => attempt.attempt)).toEqual([1, 2, 3, 4, 5]);
+    expect(order.deadLetter!.originalOrder).not.toHaveProperty('deadLetter');
+    expect(order.deadLetter!.originalOrder).toMatchObject({ orderId: ORDER_ID, status: 'picking', version: order.version, retry: { count: 5 } });
+    expect(events.map((event) => event.type)).toEqual(['wms.order.moved-to-dlq']);
+  });
+
+  it('a sixth failure is refused with CONFLICT', () => {
+    expect(() => incrementRetryCount(held(), { failure: failure(), policy: POLICY }, ctx)).toThrow(TransitionRefused);
+  });
+});
+
+describe('resolveDeadLetter', () => {
+  it('manual_retry releases the order with count 0, status reset, retry due now, and records who resolved it', () => {
+    const later = ctxAt(minutesAfter(NOW, 90));
+    const { order, events } = resolveDeadLetter(held(), resolution('manual_retry', 'stock replenished'), later);
+    expect(order).toMatchObject({ deadLettered: false, status: 'validated', waveId: null, retry: { count: 0, nextRetryAt: later.now } });
+    expect(order.deadLetter).toMatchObject({
+      resolved: true,
+      resolution: 'manual_retry',
+      resolvedBy: 'SUPERVISOR-001',
+      resolvedAt: later.now,
+      notes: 'stock replenished',
+      updatedAt: later.now,
+      createdAt: NOW,
+    });
+    expect(events.map(({ data }) => data)).toEqual([
+      expect.objectContaining({ type: 'wms.order.retry-scheduled', retryNumber: 0, failureStatus: 'picking', failureReason: 'Picking station offline' }),
+    ]);
+  });
+
+  it('cancelled cancels the order with the notes as reason and releases it', () => {
+    const { order, events } = resolveDeadLetter(held(), resolution('cancelled', 'customer withdrew'), ctx);
+    expect(order).toMatchObject({ status: 'cancelled', deadLettered: false, cancellation: { reason: 'customer withdrew' } });
+    expect(order.deadLetter).toMatchObject({ resolved: true, resolution: 'cancelled' });
+    expect(events.map(({ data }) => data)).toEqual([expect.objectContaining({ type: 'wms.order.cancelled', reason: 'customer withdrew' })]);
+  });
+
+  it('escalated resolves the entry and keeps the order held, publishing nothing', () => {
+    const before = held();
+    const { order, events } = resolveDeadLetter(before, resolution('escalated'), ctx);
+    expect(order).toMatchObject({ deadLettered: true, status: 'picking', version: before.version + 1, retry: { count: 5 } });
+    expect(order.deadLetter).toMatchObject({ resolved: true, resolution: 'escalated' });
+    expect(events).toEqual([]);
+  });
+
+  it.each(['manual_retry', 'cancelled', 'escalated'] as const)('a second resolution after %s is a CONFLICT', (first) => {
+    const { order } = resolveDeadLetter(held(), resolution(first), ctx);
+    const second = () => resolveDeadLetter(order, resolution('escalated'), ctx);
+    expect(second).toThrow(DeadLetterEntryAlreadyResolved);
+    try {
+      second();
+    } catch (error) {
+      expect(error).toMatchObject({ code: 'CONFLICT', details: { orderId: ORDER_ID, resolution: first } });
+    }
+  });
+
+  it('an order never moved to the DLQ has no entry to resolve: NOT_FOUND', () => {
+    expect(() => resolveDeadLetter(anOrderIn('picking'), resolution('escalated'), ctx)).toThrow(DeadLetterEntryNotFound);
+  });
+
+  it('a manual retry of an order cancelled while held is a CONFLICT (nothing to retry)', () => {
+    const cancelled = cancelOrder(held(), { reason: 'customer request' }, ctx)!.order;
+    expect(() => resolveDeadLetter(cancelled, resolution('manual_retry'), ctx)).toThrow(TransitionRefused);
+  });
+});
+
+describe('moving an order to the DLQ again', () => {
+  const move = { failureStatus: 'packing', failureReason: 'Scale broken' };
+
+  it('reopens the entry and keeps the resolved one in its history', () => {
+    const released = resolveDeadLetter(held(), resolution('manual_retry', 'try again'), ctx).order;
+    const later = ctxAt(minutesAfter(NOW, 30));
+    const { order } = markMovedToDlq(released, move, later);
+    expect(order.deadLetter).toMatchObject({ failureStatus: 'packing', failureReason: 'Scale broken', retryCount: 0, resolved: false, createdAt: later.now });
+    expect(order.deadLetter!.history).toHaveLength(1);
+    expect(order.deadLetter!.history[0]).toMatchObject({ failureStatus: 'picking', resolved: true, resolution: 'manual_retry', notes: 'try again', createdAt: NOW });
+    expect(order.deadLetter!.history[0]).not.toHaveProperty('history');
+
+    const again = markMovedToDlq(resolveDeadLetter(order, resolution('manual_retry'), later).order, move, later).order;
+    expect(again.deadLetter!.history.map((record) => record.failureStatus)).toEqual(['picking', 'packing']);
+  });
+
+  it('refuses to open a second entry while one is unresolved', () => {
+    expect(() => openDeadLetterEntry({ ...held(), deadLettered: false }, move, NOW)).toThrow(TransitionRefused);
+  });
+});
+
+describe('deadLetterChange', () => {
+  const open = held();
+  const resolved = resolveDeadLetter(open, resolution('escalated'), ctx).order;
+  const released = resolveDeadLetter(open, resolution('manual_retry'), ctx).order;
+  const reopened = markMovedToDlq(released, { failureStatus: 'picking', failureReason: 'again' }, ctx).order;
+
+  it.each([
+    ['a new order', null, anOrderIn('received'), null],
+    ['a retry that did not exhaust', anOrderIn('picking'), fail(anOrderIn('picking'), 1).order, null],
+    ['the move', fail(anOrderIn('picking'), 4).order, open, 'added'],
+    ['a resolution', open, resolved, 'resolved'],
+    ['a reopening', released, reopened, 'added'],
+    ['a write to a resolved entry', resolved, { ...resolved, version: resolved.version + 1 }, null],
+  ] as const)('%s → %s', (_name, before, after, expected) => {
+    expect(deadLetterChange(before, after)).toBe(expected);
+  });
+});
+
+describe('summariseDeadLetters', () => {
+  const groups: DeadLetterGroupCount[] = [
+    { resolved: false, failureStatus: 'picking', resolution: null, retryCount: 5, count: 3 },
+    { resolved: false, failureStatus: 'picking', resolution: null, retryCount: 2, count: 1 },
+    { resolved: false, failureStatus: 'shipping', resolution: null, retryCount: 5, count: 2 },
+    { resolved: true, failureStatus: 'picking', resolution: 'manual_retry', retryCount: 5, count: 4 },
+    { resolved: true, failureStatus: 'packing', resolution: 'escalated', retryCount: 1, count: 1 },
+  ];
+  const oldest = new Date('2024-01-10T08:30:00Z');
+
+  it('counts unresolved entries by failure status and resolved ones by resolution, each summing to its total', () => {
+    const stats = summariseDeadLetters(groups, oldest);
+    expect(stats).toEqual({
+      totalEntries: 11,
+      unresolvedCount: 6,
+      resolvedCount: 5,
+      byFailureStatus: [
+        { failureStatus: 'picking', count: 4 },
+        { failureStatus: 'shipping', count: 2 },
+      ],
+      byResolution: [
+        { resolution: 'manual_retry', count: 4 },
+        { resolution: 'cancelled', count: 0 },
+        { resolution: 'escalated', count: 1 },
+      ],
+      oldestUnresolvedAt: oldest,
+      // (15 + 2 + 10 + 20 + 1) / 11 = 4.3636…
+      averageRetries: 4.36,
+    });
+  });
+
+  it('an empty queue has no oldest entry and averages 0', () => {
+    expect(summariseDeadLetters([], null)).toMatchObject({ totalEntries: 0, unresolvedCount: 0, resolvedCount: 0, byFailureStatus: [], oldestUnresolvedAt: null, averageRetries: 0 });
+  });
+});
+
+describe('olderThanCutoff', () => {
+  it.each([
+    [1.5, 5_400_000],
+    [0.1, 360_000],
+    [0.001, 3_600],
+    [24, 86_400_000],
+  ])('%s hours is exactly %s ms', (hours, ms) => {
+    expect(NOW.getTime() - olderThanCutoff(NOW, hours).getTime()).toBe(ms);
+  });
+});
+
+describe('list and eligibility queries', () => {
+  it('defaults the DLQ list to 50 entries from offset 0, and names a limit above 500', () => {
+    expect(parseDeadLetterListQuery({})).toEqual({ resolved: null, failureStatus: null, customerId: null, olderThanHours: null, limit: 50, offset: 0 });
+    expect(() => parseDeadLetterListQuery({ limit: 501 })).toThrow(InvalidInput);
+    expect(() => parseDeadLetterListQuery({ limit: 501 })).toThrow(/limit: must be at most 500/);
+    expect(() => parseDeadLetterListQuery({ offset: -1 })).toThrow(/offset/);
+    expect(() => parseDeadLetterListQuery({ olderThanHours: -0.5 })).toThrow(/olderThanHours/);
+  });
+
+  it('defaults eligibility to 100 orders under the service maxRetries, and names a limit above 1000', () => {
+    expect(parseRetryEligibilityQuery({}, 5)).toEqual({ limit: 100, maxRetries: 5, statuses: null });
+    expect(parseRetryEligibilityQuery({ statuses: ['picking', 'picking', 'packing'] }, 5).statuses).toEqual(['picking', 'packing']);
+    expect(parseRetryEligibilityQuery({ statuses: [] }, 5).statuses).toBeNull();
+    expect(() => parseRetryEligibilityQuery({ limit: 1001 }, 5)).toThrow(/limit: must be at most 1000/);
+    expect(() => parseRetryEligibilityQuery({ limit: 0 }, 5)).toThrow(/limit: must be at least 1/);
+  });
+});
+
+describe('the live DLQ notice', () => {
+  it('survives the trip through JSON with every instant a Date again', () => {
+    const order = held();
+    const notice = deadLetterQueueChangedNotice(order, 'added');
+    const received = readDeadLetterQueueChangedNotice(JSON.parse(JSON.stringify(notice)));
+    expect(received).toEqual(notice);
+    expect(received.entry.originalOrder.statusHistory[0].at).toBeInstanceOf(Date);
+  });
+});
+
+describe('trackSubscription', () => {
+  it('releases a subscription returned while it waits for an event, and removes its listener', async () => {
+    const pubSub = createPubSub<{ CHANNEL: [number] }>();
+    let active = 0;
+    const tracked = trackSubscription(pubSub.subscribe('CHANNEL'), () => active++, () => active--);
+    expect(active).toBe(1);
+    const pending = tracked.next();
+    await tracked.return(undefined);
+    expect(active).toBe(0);
+    await expect(pending).resolves.toMatchObject({ done: true });
+    await tracked.return(undefined);
+    expect(active).toBe(0);
+  });
+
+  it('delivers events, and releases once the stream ends', async () => {
+    const pubSub = createPubSub<{ CHANNEL: [number] }>();
+    let active = 0;
+    const tracked = trackSubscription(pubSub.subscribe('CHANNEL'), () => active++, () => active--);
+    const first = tracked.next();
+    pubSub.publish('CHANNEL', 7);
+    await expect(first).resolves.toEqual({ done: false, value: 7 });
+    expect(active).toBe(1);
+    await tracked.return(undefined);
+    expect(active).toBe(0);
+  });
+});
+
+describe('DeadLetterFeed', () => {
+  /** Statistics queries that finish when the test says so, each answering its own sequence number. */
+  function controllableQueries() {
+    const pending: Array<(n: number) => void> = [];
+    const queries = {
+      stats: () => new Promise((resolve) => pending.push((n) => resolve({ totalEntries: n }))),
+    } as unknown as DeadLetterQueries;
+    return { queries, finish: (index: number) => pending[index](index + 1), started: () => pending.length };
+  }
+  const notice = (orderId: string) => JSON.parse(JSON.stringify(deadLetterQueueChangedNotice({ ...held(), orderId }, 'added')));
+  const flush = () => new Promise((resolve) => setImmediate(resolve));
+
+  it('answers every subscriber of a notice from one computation', async () => {
+    const { queries, finish } = controllableQueries();
+    const feed = new DeadLetterFeed(queries);
+    const one = notice('ORD-1');
+    const views = [feed.changeFor(one), feed.changeFor(one), feed.changeFor(one)];
+    await flush();
+    finish(0);
+    const [first, ...others] = await Promise.all(views);
+    expect(others.every((view) => view === first)).toBe(true);
+    expect(first).toMatchObject({ kind: 'added', entry: { orderId: 'ORD-1' }, stats: { totalEntries: 1 } });
+    expect(first.entry.deadLetter.createdAt).toBeInstanceOf(Date);
+    expect(feed.statsQueries).toBe(1);
+  });
+
+  it('coalesces a burst: notices arriving while a query runs share the one queued after it', async () => {
+    const { queries, finish, started } = controllableQueries();
+    const feed = new DeadLetterFeed(queries);
+    const a = feed.changeFor(notice('ORD-A'));
+    await flush();
+    expect(started()).toBe(1);
+    const b = feed.changeFor(notice('ORD-B'));
+    const c = feed.changeFor(notice('ORD-C'));
+    await flush();
+    expect(started()).toBe(1); // queued behind the running one, which may have read the store before B and C were written
+    finish(0);
+    await flush();
+    expect(started()).toBe(2);
+    const d = feed.changeFor(notice('ORD-D'));
+    finish(1);
+    await flush();
+    finish(2);
+    expect((await Promise.all([a, b, c, d])).map((change) => change.stats.totalEntries)).toEqual([1, 2, 2, 3]);
+    expect(feed.computed).toBe(4);
+    expect(feed.statsQueries).toBe(3);
+  });
+});
