@@ -1,5 +1,5 @@
 import { SERVICE_VERSION } from '../service-info';
-import { BackorderReason, BackorderStatus, OrderPriority, OrderStatus } from './generated/operations';
+import { BackorderReason, BackorderStatus, DeadLetterResolution, OrderPriority, OrderStatus } from './generated/operations';
 import { MAX_BODY_DEPTH } from './rest-router';
 import { enumValues } from './rest-values';
 
@@ -141,6 +141,90 @@ const shippingAddressInput = input(
 
 const priorityInput = string({ enum: enumValues(OrderPriority) });
 
+const resolutionValue = string({ enum: enumValues(DeadLetterResolution) });
+
+const retryAttempt = record({
+  attempt: integer({ minimum: 1 }),
+  failureReason: string(),
+  failureStatus: string(),
+  failedAt: dateTime,
+  workflowId: nullable(string()),
+  runId: nullable(string()),
+});
+
+const resolutionFields = {
+  resolved: { type: 'boolean' },
+  resolution: nullable(resolutionValue),
+  resolvedBy: nullable(string()),
+  resolvedAt: nullable(dateTime),
+  notes: nullable(string()),
+  createdAt: { ...dateTime, description: 'When the order was moved to the dead letter queue' },
+  updatedAt: dateTime,
+};
+
+const deadLetterEntry = record(
+  {
+    orderId: string(),
+    customerId: string(),
+    failureStatus: string({ description: 'Where processing failed (free text, e.g. picking, shipping)' }),
+    failureReason: string(),
+    retryCount: integer({ minimum: 0 }),
+    retryHistory: { type: 'array', items: ref('RetryAttempt') },
+    originalOrder: { ...ref('Order'), description: 'The order as it stood when it was moved' },
+    ...resolutionFields,
+    history: { type: 'array', items: ref('PastDeadLetterEntry'), description: 'Earlier entries of this order, each resolved, oldest first' },
+  },
+  'An order held (or once held) by the dead letter queue; one current entry per order',
+);
+
+const pastDeadLetterEntry = record({
+  failureStatus: string(),
+  failureReason: string(),
+  retryCount: integer({ minimum: 0 }),
+  retryHistory: { type: 'array', items: ref('RetryAttempt') },
+  ...resolutionFields,
+});
+
+const retryMetadata = record({
+  orderId: string(),
+  retryCount: integer({ minimum: 0 }),
+  maxRetries: integer({ minimum: 0 }),
+  lastFailureReason: nullable(string()),
+  lastFailureStatus: nullable(string()),
+  lastFailedAt: nullable(dateTime),
+  nextRetryAt: nullable(dateTime),
+  isEligibleForRetry: { type: 'boolean' },
+});
+
+const retryCandidate = record({
+  orderId: string(),
+  customerId: string(),
+  status: orderStatus,
+  retryCount: integer({ minimum: 1 }),
+  maxRetries: integer({ minimum: 0 }),
+  lastFailureReason: nullable(string()),
+  lastFailureStatus: nullable(string()),
+  lastFailedAt: nullable(dateTime),
+  nextRetryAt: dateTime,
+  createdAt: dateTime,
+});
+
+const deadLetterStats = record({
+  totalEntries: integer({ minimum: 0 }),
+  unresolvedCount: integer({ minimum: 0 }),
+  resolvedCount: integer({ minimum: 0 }),
+  byFailureStatus: { type: 'object', description: 'Unresolved entries per failure status', additionalProperties: integer({ minimum: 1 }) },
+  byResolution: {
+    type: 'object',
+    description: 'Resolved entries per resolution',
+    properties: Object.fromEntries(enumValues(DeadLetterResolution).map((value) => [value, integer({ minimum: 0 })])),
+    required: enumValues(DeadLetterResolution),
+    additionalProperties: false,
+  },
+  oldestUnresolvedAt: nullable(dateTime),
+  averageRetries: number({ minimum: 0 }),
+});
+
 const errorSchema: JsonSchema = {
   type: 'object',
   description: 'The one body of every failure',
@@ -181,6 +265,10 @@ const writeErrors = {
   '422': responseRef('Unprocessable'),
 };
 const writeParameters = [parameterRef('IfMatch'), parameterRef('IdempotencyKey'), parameterRef('CorrelationId')];
+/** Writes whose operation takes no expected version: If-Match is refused (400), so there is no 412. */
+const { '412': _412, ...unconditionalWriteErrors } = writeErrors;
+const unconditionalWriteParameters = [parameterRef('OrderId'), parameterRef('IdempotencyKey'), parameterRef('CorrelationId'), parameterRef('WorkflowId')];
+const getErrors = { '400': readErrors['400'], '500': readErrors['500'], '503': readErrors['503'] };
 
 const orderResult = (description: string, status = '200') => ({
   [status]: {
@@ -222,7 +310,11 @@ export const openApiDocument: OpenApiDocument = {
     ].join('\n\n'),
   },
   servers: [{ url: '/api/v1' }],
-  tags: [{ name: 'orders', description: 'Order lifecycle' }],
+  tags: [
+    { name: 'orders', description: 'Order lifecycle' },
+    { name: 'reprocessing', description: 'Retries of failed processing (the orchestrator)' },
+    { name: 'dead-letter-queue', description: 'Orders that exhausted their retries, for supervisors' },
+  ],
   paths: {
     '/orders': {
       post: {
@@ -320,6 +412,145 @@ export const openApiDocument: OpenApiDocument = {
     '/orders/{orderId}/complete': {
       put: lifecycle('completeOrder', 'shipped → completed (delivery confirmed)', input({ deliveredAt: { ...dateTime, description: 'Default: now' } }, [])),
     },
+
+    '/reprocessing/eligible': {
+      get: {
+        operationId: 'listOrdersEligibleForRetry',
+        summary: 'Orders whose retry is due: failed at least once, fewer than maxRetries failures, not held, not finished; longest-due first',
+        tags: ['reprocessing'],
+        parameters: [
+          { name: 'limit', in: 'query', schema: integer({ minimum: 1, maximum: 1000, default: 100 }) },
+          { name: 'maxRetries', in: 'query', schema: integer({ minimum: 1, default: 5 }) },
+          {
+            name: 'status',
+            in: 'query',
+            description: 'Repeatable (`?status=picking&status=packing`) or a comma list (`?status=picking,packing`)',
+            schema: { type: 'array', items: orderStatus },
+            style: 'form',
+            explode: true,
+          },
+        ],
+        responses: {
+          '200': { description: 'Due orders; total counts every match', content: json(record({ data: { type: 'array', items: ref('RetryCandidate') }, total: integer({ minimum: 0 }) })) },
+          ...getErrors,
+        },
+      },
+    },
+    '/reprocessing/orders/{orderId}/retry-count': {
+      get: {
+        operationId: 'getRetryMetadata',
+        summary: "An order's retry count, last failure, next retry and whether it may still be retried",
+        tags: ['reprocessing'],
+        parameters: [parameterRef('OrderId')],
+        responses: { '200': { description: 'Retry metadata', content: json(ref('RetryMetadata')) }, ...readErrors },
+      },
+      post: {
+        operationId: 'incrementRetryCount',
+        summary: 'Record a failed attempt: schedules the next retry with backoff, or moves the order to the dead letter queue at maxRetries',
+        tags: ['reprocessing'],
+        parameters: unconditionalWriteParameters,
+        requestBody: {
+          required: true,
+          content: json(
+            input(
+              {
+                failureReason: string({ minLength: 1, maxLength: 1000 }),
+                failedAt: { ...dateTime, description: 'Default: now; the backoff counts from it' },
+                failureStatus: string({ description: "Default: the order's status" }),
+                workflowId: string(),
+                runId: string(),
+              },
+              ['failureReason'],
+            ),
+          ),
+        },
+        responses: { '200': { description: 'Retry metadata after the failure', content: json(ref('RetryMetadata')) }, ...unconditionalWriteErrors },
+      },
+    },
+    '/reprocessing/orders/{orderId}/reset': {
+      post: {
+        operationId: 'resetOrderForRetry',
+        summary: 'Back to validated (or received if never validated), wave cleared, retry count kept',
+        tags: ['reprocessing'],
+        parameters: unconditionalWriteParameters,
+        responses: { ...orderResult('The order after the reset'), ...unconditionalWriteErrors },
+      },
+    },
+    '/reprocessing/orders/{orderId}/dlq': {
+      post: {
+        operationId: 'moveOrderToDeadLetterQueue',
+        summary: 'Hold the order in the dead letter queue for a supervisor',
+        tags: ['reprocessing'],
+        parameters: unconditionalWriteParameters,
+        requestBody: {
+          required: true,
+          content: json(input({ failureStatus: string({ minLength: 1, maxLength: 64 }), failureReason: string({ minLength: 1, maxLength: 1000 }) }, ['failureStatus', 'failureReason'])),
+        },
+        responses: { '200': { description: 'The new dead letter queue entry', content: json(ref('DeadLetterEntry')) }, ...unconditionalWriteErrors },
+      },
+    },
+    '/dead-letter-queue': {
+      get: {
+        operationId: 'listDeadLetterEntries',
+        summary: 'Dead letter queue entries, newest first',
+        tags: ['dead-letter-queue'],
+        parameters: [
+          { name: 'resolved', in: 'query', schema: { type: 'boolean' } },
+          { name: 'failureStatus', in: 'query', schema: string() },
+          { name: 'customerId', in: 'query', schema: string() },
+          { name: 'olderThanHours', in: 'query', description: 'Moved to the queue more than this many hours ago (fractions allowed)', schema: number({ minimum: 0 }) },
+          { name: 'limit', in: 'query', schema: integer({ minimum: 1, maximum: 500, default: 50 }) },
+          { name: 'offset', in: 'query', schema: integer({ minimum: 0, default: 0 }) },
+        ],
+        responses: {
+          '200': {
+            description: 'One page of entries; total counts every match',
+            content: json(record({ data: { type: 'array', items: ref('DeadLetterEntry') }, total: integer({ minimum: 0 }), limit: integer({ minimum: 1 }), offset: integer({ minimum: 0 }) })),
+          },
+          ...getErrors,
+        },
+      },
+    },
+    '/dead-letter-queue/stats': {
+      get: {
+        operationId: 'getDeadLetterStats',
+        summary: 'The dead letter queue at a glance',
+        tags: ['dead-letter-queue'],
+        responses: { '200': { description: 'Statistics', content: json(ref('DeadLetterStats')) }, ...getErrors },
+      },
+    },
+    '/dead-letter-queue/{orderId}': {
+      get: {
+        operationId: 'getDeadLetterEntry',
+        summary: "An order's dead letter queue entry; 404 when it was never moved there",
+        tags: ['dead-letter-queue'],
+        parameters: [parameterRef('OrderId')],
+        responses: { '200': { description: 'The entry', content: json(ref('DeadLetterEntry')) }, ...readErrors },
+      },
+    },
+    '/dead-letter-queue/{orderId}/resolve': {
+      patch: {
+        operationId: 'resolveDeadLetterEntry',
+        summary: 'Resolve an entry and apply the resolution to the order; 409 when already resolved',
+        description: 'manual_retry releases the order and schedules a retry now; cancelled cancels it (reason: the notes); escalated keeps it held.',
+        tags: ['dead-letter-queue'],
+        parameters: unconditionalWriteParameters,
+        requestBody: {
+          required: true,
+          content: json(
+            input(
+              {
+                resolution: resolutionValue,
+                notes: nullable(string({ maxLength: 2000 })),
+                resolvedBy: { ...nullable(string({ maxLength: 64 })), description: 'Default: the X-WMS-User-ID header, else "anonymous"' },
+              },
+              ['resolution'],
+            ),
+          ),
+        },
+        responses: { '200': { description: 'The resolved entry', content: json(ref('DeadLetterEntry')) }, ...unconditionalWriteErrors },
+      },
+    },
   },
   components: {
     schemas: {
@@ -345,6 +576,12 @@ export const openApiDocument: OpenApiDocument = {
       StatusChange: record({ from: nullable(orderStatus), to: orderStatus, at: dateTime, reason: nullable(string()), correlationId: nullable(string()) }),
       OrderItemInput: orderItemInput,
       ShippingAddressInput: shippingAddressInput,
+      RetryMetadata: retryMetadata,
+      RetryCandidate: retryCandidate,
+      RetryAttempt: retryAttempt,
+      DeadLetterEntry: deadLetterEntry,
+      PastDeadLetterEntry: pastDeadLetterEntry,
+      DeadLetterStats: deadLetterStats,
       Error: errorSchema,
     },
     parameters: {

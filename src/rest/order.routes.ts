@@ -41,7 +41,7 @@ export type RestOrder = ReturnType<typeof toRestOrder>;
 export const orderLocation = (orderId: string) => `/api/v1/orders/${encodeURIComponent(orderId)}`;
 
 /** An order response: the order, and its version as a strong entity tag for `If-Match`. */
-function orderResponse(order: RestOrderFragment, status = 200, headers: Record<string, string> = {}): RestResponse {
+export function orderResponse(order: RestOrderFragment, status = 200, headers: Record<string, string> = {}): RestResponse {
   return { status, body: toRestOrder(order), headers: { ETag: `"${order.version}"`, ...headers } };
 }
 
@@ -57,6 +57,7 @@ const validate = {
   path: '/orders/:orderId/validate',
   operationId: 'validateOrder',
   operation: RestValidateOrderDocument,
+  conditional: true,
   bodyFields: [],
   variables: target,
   fieldOfVariable: byOrderId,
@@ -67,6 +68,7 @@ const cancel = {
   path: '/orders/:orderId/cancel',
   operationId: 'cancelOrder',
   operation: RestCancelOrderDocument,
+  conditional: true,
   bodyFields: ['reason'],
   variables: (request: RestRequest) => ({ ...target(request), reason: request.body.reason as string }),
   fieldOfVariable: byOrderId,
@@ -119,6 +121,7 @@ export const orderRoutes: CompiledRoute[] = [
     path: '/orders/:orderId',
     operationId: 'updateOrder',
     operation: RestUpdateOrderDocument,
+    conditional: true,
     bodyFields: 'any',
     variables: (request) => ({ ...target(request), input: withEnumNames<UpdateOrderInput>(request.body) }),
     fieldOfVariable: { ...byOrderId, input: '' },
@@ -134,6 +137,7 @@ export const orderRoutes: CompiledRoute[] = [
     path: '/orders/:orderId/assign-wave',
     operationId: 'assignOrderToWave',
     operation: RestAssignOrderToWaveDocument,
+    conditional: true,
     bodyFields: ['waveId'],
     variables: (request) => ({ ...target(request), waveId: request.body.waveId as string }),
     fieldOfVariable: byOrderId,
@@ -144,6 +148,7 @@ export const orderRoutes: CompiledRoute[] = [
     path: '/orders/:orderId/start-picking',
     operationId: 'startPicking',
     operation: RestStartPickingDocument,
+    conditional: true,
     bodyFields: [],
     variables: target,
     fieldOfVariable: byOrderId,
@@ -154,6 +159,7 @@ export const orderRoutes: CompiledRoute[] = [
     path: '/orders/:orderId/start-packing',
     operationId: 'startPacking',
     operation: RestStartPackingDocument,
+    conditional: true,
     bodyFields: [],
     variables: target,
     fieldOfVariable: byOrderId,
@@ -164,6 +170,7 @@ export const orderRoutes: CompiledRoute[] = [
     path: '/orders/:orderId/ship',
     operationId: 'shipOrder',
     operation: RestShipOrderDocument,
+    conditional: true,
     bodyFields: ['trackingNumber', 'carrier'],
     variables: (request) => ({
       ...target(request),
@@ -178,6 +185,7 @@ export const orderRoutes: CompiledRoute[] = [
     path: '/orders/:orderId/complete',
     operationId: 'completeOrder',
     operation: RestCompleteOrderDocument,
+    conditional: true,
     bodyFields: ['deliveredAt'],
     variables: (request) => ({ ...target(request), deliveredAt: request.body.deliveredAt as string | undefined }),
     fieldOfVariable: byOrderId,

@@ -84,9 +84,14 @@ export function internalError(): RestError {
 function issuesOf(error: GraphQLFormattedError, fieldOf: (variable: string) => string, enumValues: EnumValuesByName): FieldIssue[] {
   const domainIssues = error.extensions?.issues;
   if (Array.isArray(domainIssues)) {
-    // The domain's parsers name fields relative to the input they parsed, which is the REST body (or query);
+    // The domain's parsers name fields as the resolver's arguments or input fields, which are the REST body and
+    // query fields, except where the route maps a variable to another name (e.g. `statuses` ← `?status`);
     // an issue with the input as a whole is named `input` there, `body` here.
-    return domainIssues.filter(isFieldIssue).map((issue) => (issue.field === 'input' ? { ...issue, field: 'body' } : issue));
+    return domainIssues.filter(isFieldIssue).map((issue) => {
+      const [head, ...rest] = issue.field.split('.');
+      const field = [fieldOf(head), ...rest].filter(Boolean).join('.');
+      return { ...issue, field: !field || field === 'input' ? 'body' : field };
+    });
   }
   return [coercionIssue(error.message, fieldOf, enumValues) ?? { field: 'body', message: error.message }];
 }

@@ -37,6 +37,8 @@ export interface RestRoute<TData, TVariables> {
   operation: TypedDocumentNode<TData, TVariables>;
   /** Query parameters the route accepts; any other is refused with 400 naming it. */
   queryParameters?: readonly string[];
+  /** The operation takes `expectedVersion`, so the route honours If-Match; elsewhere If-Match is refused, never ignored. */
+  conditional?: boolean;
   /** Body fields the route accepts, or `'any'` when the whole body is an operation input (GraphQL checks its fields). */
   bodyFields?: readonly string[] | 'any';
   variables(request: RestRequest): TVariables;

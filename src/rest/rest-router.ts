@@ -4,7 +4,7 @@ import type { AppServices } from '../app-services';
 import { contextFromHeaders } from '../observability/request-context';
 import { createGraphQLContext, type GraphQLContext } from '../server/graphql-context';
 import { isDatabaseUnavailable } from '../server/graphql-errors';
-import { OrderPriority, OrderStatus, BackorderReason, BackorderStatus } from './generated/operations';
+import { BackorderReason, BackorderStatus, DeadLetterResolution, OrderPriority, OrderStatus } from './generated/operations';
 import { fingerprint, type IdempotencyStore } from './idempotency.store';
 import { internalError, RETRY_AFTER_UNAVAILABLE, RestError, restErrorFromGraphQL, validationError, type EnumValuesByName, type FieldIssue, type RestErrorBody } from './rest-errors';
 import type { CompiledRoute, RestRequest, RestResponse } from './rest-route';
@@ -38,6 +38,7 @@ export const REST_ENUM_VALUES: EnumValuesByName = {
   OrderPriority: enumValues(OrderPriority),
   BackorderReason: enumValues(BackorderReason),
   BackorderStatus: enumValues(BackorderStatus),
+  DeadLetterResolution: enumValues(DeadLetterResolution),
 };
 
 export function createRestRouter({ services, apollo, idempotency, routes, bodyLimit }: RestRouterOptions): Router {
@@ -174,10 +175,16 @@ function toRestRequest(route: CompiledRoute, req: Request): RestRequest {
   }
 
   let expectedVersion: number | undefined;
-  try {
-    expectedVersion = route.method === 'GET' ? undefined : versionFromIfMatch(req.headers['if-match']);
-  } catch (error) {
-    issues.push({ field: 'If-Match', message: (error as Error).message });
+  const ifMatch = req.headers['if-match'];
+  if (route.method !== 'GET' && ifMatch !== undefined) {
+    if (!route.conditional && ifMatch.trim() !== '*') issues.push({ field: 'If-Match', message: 'not supported by this endpoint' });
+    else {
+      try {
+        expectedVersion = versionFromIfMatch(ifMatch);
+      } catch (error) {
+        issues.push({ field: 'If-Match', message: (error as Error).message });
+      }
+    }
   }
   if (issues.length) throw validationError(issues);
   return { params: req.params as Record<string, string>, query, body, headers: req.headers, expectedVersion };

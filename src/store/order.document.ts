@@ -63,6 +63,8 @@ export class OutboxEntryDoc {
 @index({ tenantId: 1, 'deadLetter.failureStatus': 1, 'deadLetter.createdAt': -1 })
 @index({ tenantId: 1, customerId: 1, 'deadLetter.createdAt': -1 })
 export class OrderDoc {
+  /** The order id doubles as the primary key: FerretDB answers `_id` look-ups without scanning the collection. */
+  @prop({ type: String }) _id!: string;
   @prop({ required: true, type: String }) orderId!: string;
   @prop({ required: true, type: String, default: 'default' }) tenantId!: string;
   @prop({ required: true, type: String }) customerId!: string;

@@ -44,7 +44,9 @@ export class OrderRepository {
   constructor(private readonly model: OrderModel) {}
 
   async findById(tenantId: string, orderId: string): Promise<Order | null> {
-    return this.model.findOne({ tenantId, orderId }, AGGREGATE_PROJECTION).lean<Order>();
+    // By `_id` alone (FerretDB can only use the primary key for a filter of that shape); the tenant is checked here.
+    const order = await this.model.findOne({ _id: orderId }, AGGREGATE_PROJECTION).lean<Order>();
+    return order && order.tenantId === tenantId ? order : null;
   }
 
   async findManyByIds(tenantId: string, orderIds: string[]): Promise<Order[]> {
@@ -57,8 +59,8 @@ export class OrderRepository {
   }
 
   async loadForChange(tenantId: string, orderId: string): Promise<LoadedOrder | null> {
-    const doc = await this.model.findOne({ tenantId, orderId }, FOR_CHANGE_PROJECTION).lean<Order & { outboxSeq?: number }>();
-    if (!doc) return null;
+    const doc = await this.model.findOne({ _id: orderId }, FOR_CHANGE_PROJECTION).lean<Order & { outboxSeq?: number }>();
+    if (!doc || doc.tenantId !== tenantId) return null;
     const { outboxSeq, ...order } = doc;
     return { order, outboxSeq: outboxSeq ?? 0 };
   }
@@ -78,6 +80,7 @@ export class OrderRepository {
   async insert(order: Order, events: PendingEvent[], context: RequestContext): Promise<void> {
     const outbox = toOutboxEntries(events, 0, order.updatedAt, context);
     await this.model.collection.insertOne({
+      _id: order.orderId as never,
       ...order,
       outbox,
       outboxPending: outbox.length > 0,
@@ -95,7 +98,7 @@ export class OrderRepository {
       outbox.length > 0
         ? { $set: { ...next, outboxPending: true, outboxSeq: loaded.outboxSeq + outbox.length }, $push: { outbox: { $each: outbox } } as Document }
         : { $set: next };
-    const result = await this.model.collection.updateOne({ tenantId: next.tenantId, orderId: next.orderId, version: loaded.order.version }, update);
+    const result = await this.model.collection.updateOne({ _id: next.orderId as never, tenantId: next.tenantId, version: loaded.order.version }, update);
     if (result.matchedCount !== 1) throw new ConcurrentWrite(next.orderId);
   }
 }

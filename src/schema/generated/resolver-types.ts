@@ -64,6 +64,103 @@ export type Customer = {
   id: Scalars['ID']['output'];
 };
 
+/** What happened to the dead letter queue */
+export enum DeadLetterChangeKind {
+  ADDED = 'ADDED',
+  RESOLVED = 'RESOLVED'
+}
+
+/** An order held (or once held) by the dead letter queue: one current entry per order */
+export type DeadLetterEntry = {
+  __typename?: 'DeadLetterEntry';
+  /** When the order was moved to the dead letter queue */
+  createdAt: Scalars['DateTime']['output'];
+  customer: Customer;
+  customerId: Scalars['String']['output'];
+  failureReason: Scalars['String']['output'];
+  /** Where processing last failed (free text, e.g. picking, shipping) */
+  failureStatus: Scalars['String']['output'];
+  /** Earlier entries of this order, each resolved, oldest first */
+  history: Array<PastDeadLetterEntry>;
+  notes?: Maybe<Scalars['String']['output']>;
+  /** The order in its current state */
+  order: Order;
+  orderId: Scalars['ID']['output'];
+  originalOrder: OrderSnapshot;
+  resolution?: Maybe<DeadLetterResolution>;
+  resolved: Scalars['Boolean']['output'];
+  resolvedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Who resolved it: the given resolvedBy, else the X-WMS-User-ID header, else "anonymous" */
+  resolvedBy?: Maybe<Scalars['String']['output']>;
+  /** Failed attempts recorded when the order was moved */
+  retryCount: Scalars['Int']['output'];
+  retryHistory: Array<RetryAttempt>;
+  updatedAt: Scalars['DateTime']['output'];
+};
+
+/** One page of dead letter queue entries, newest first */
+export type DeadLetterEntryPage = {
+  __typename?: 'DeadLetterEntryPage';
+  items: Array<DeadLetterEntry>;
+  limit: Scalars['Int']['output'];
+  offset: Scalars['Int']['output'];
+  /** Entries matching the filter, over all pages */
+  total: Scalars['Int']['output'];
+};
+
+/** Dead letter queue list filters; all optional and combined with AND */
+export type DeadLetterFilter = {
+  customerId?: InputMaybe<Scalars['String']['input']>;
+  failureStatus?: InputMaybe<Scalars['String']['input']>;
+  /** Only entries moved to the queue more than this many hours ago (fractions allowed) */
+  olderThanHours?: InputMaybe<Scalars['Float']['input']>;
+  resolved?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
+/** A change of the dead letter queue, made through any replica */
+export type DeadLetterQueueChange = {
+  __typename?: 'DeadLetterQueueChange';
+  /** The entry as it stood right after the change */
+  entry: DeadLetterEntry;
+  kind: DeadLetterChangeKind;
+  occurredAt: Scalars['DateTime']['output'];
+  /** The queue statistics when the change reached this replica */
+  stats: DeadLetterStats;
+};
+
+/** How a dead letter queue entry was resolved */
+export enum DeadLetterResolution {
+  /** The order is cancelled (reason taken from the notes) */
+  CANCELLED = 'CANCELLED',
+  /** Handed to management: the entry is resolved but the order stays held */
+  ESCALATED = 'ESCALATED',
+  /** The order is released, its retry count reset to 0, its status reset, and a retry is scheduled now */
+  MANUAL_RETRY = 'MANUAL_RETRY'
+}
+
+/** The dead letter queue at a glance */
+export type DeadLetterStats = {
+  __typename?: 'DeadLetterStats';
+  /** Mean failed attempts per entry, to 2 decimals */
+  averageRetries: Scalars['Float']['output'];
+  /** Unresolved entries per failure status, largest first (sums to unresolvedCount) */
+  byFailureStatus: Array<FailureStatusCount>;
+  /** Resolved entries per resolution, every resolution listed (sums to resolvedCount) */
+  byResolution: Array<ResolutionCount>;
+  /** Creation time of the oldest unresolved entry */
+  oldestUnresolvedAt?: Maybe<Scalars['DateTime']['output']>;
+  resolvedCount: Scalars['Int']['output'];
+  /** Current entries, one per order */
+  totalEntries: Scalars['Int']['output'];
+  unresolvedCount: Scalars['Int']['output'];
+};
+
+export type FailureStatusCount = {
+  __typename?: 'FailureStatusCount';
+  count: Scalars['Int']['output'];
+  failureStatus: Scalars['String']['output'];
+};
+
 export type Mutation = {
   __typename?: 'Mutation';
   /** VALIDATED → ASSIGNED_TO_WAVE; the same wave again is a no-op */
@@ -76,8 +173,16 @@ export type Mutation = {
   createOrder: Order;
   /** Close an open backorder; returns its order */
   fulfillBackorder: Order;
+  /** Record a failed attempt: schedules the next retry with backoff, or moves the order to the dead letter queue at maxRetries */
+  incrementRetryCount: RetryMetadata;
+  /** Hold the order in the dead letter queue for a supervisor */
+  moveOrderToDeadLetterQueue: DeadLetterEntry;
   /** Record picked quantities per line; short lines become a backorder */
   recordPartialFulfillment: Order;
+  /** Back to VALIDATED (or RECEIVED if never validated), wave cleared, retry count kept */
+  resetOrderForRetry: Order;
+  /** Resolve an entry and apply the resolution to the order; CONFLICT when already resolved */
+  resolveDeadLetterEntry: DeadLetterEntry;
   /** PACKING → SHIPPED */
   shipOrder: Order;
   /** PICKING → PACKING */
@@ -122,10 +227,36 @@ export type MutationFulfillBackorderArgs = {
 };
 
 
+export type MutationIncrementRetryCountArgs = {
+  input: RetryFailureInput;
+  orderId: Scalars['ID']['input'];
+};
+
+
+export type MutationMoveOrderToDeadLetterQueueArgs = {
+  failureReason: Scalars['String']['input'];
+  failureStatus: Scalars['String']['input'];
+  orderId: Scalars['ID']['input'];
+};
+
+
 export type MutationRecordPartialFulfillmentArgs = {
   expectedVersion?: InputMaybe<Scalars['Int']['input']>;
   id: Scalars['ID']['input'];
   lines: Array<PartialFulfillmentLineInput>;
+};
+
+
+export type MutationResetOrderForRetryArgs = {
+  orderId: Scalars['ID']['input'];
+};
+
+
+export type MutationResolveDeadLetterEntryArgs = {
+  notes?: InputMaybe<Scalars['String']['input']>;
+  orderId: Scalars['ID']['input'];
+  resolution: DeadLetterResolution;
+  resolvedBy?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -259,6 +390,47 @@ export type OrderServiceInfo = {
   version: Scalars['String']['output'];
 };
 
+/** An order as it stood when it was moved to the dead letter queue */
+export type OrderSnapshot = {
+  __typename?: 'OrderSnapshot';
+  backorders: Array<Backorder>;
+  cancellation?: Maybe<Cancellation>;
+  carrier?: Maybe<Scalars['String']['output']>;
+  createdAt: Scalars['DateTime']['output'];
+  customer: Customer;
+  customerId: Scalars['String']['output'];
+  /** Held by the dead letter queue */
+  deadLettered: Scalars['Boolean']['output'];
+  deliveredAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Σ fulfilled ÷ Σ ordered, once a fulfilment was recorded */
+  fulfillmentRatio?: Maybe<Scalars['Float']['output']>;
+  /** ORD- followed by 12 Crockford base32 characters */
+  id: Scalars['ID']['output'];
+  /** Promised delivery time passed and the order is not shipped, completed or cancelled */
+  isLate: Scalars['Boolean']['output'];
+  items: Array<OrderItem>;
+  priority: OrderPriority;
+  promisedDeliveryAt?: Maybe<Scalars['DateTime']['output']>;
+  retry: RetryInfo;
+  shippingAddress: ShippingAddress;
+  status: OrderStatus;
+  statusHistory: Array<StatusChange>;
+  /** Number of lines */
+  totalItems: Scalars['Int']['output'];
+  /** Units over all lines */
+  totalQuantity: Scalars['Int']['output'];
+  /** Σ unitPrice × quantity, computed exactly in cents */
+  totalValue: Scalars['Float']['output'];
+  /** Kilograms over all lines (lines without a weight count 0) */
+  totalWeight: Scalars['Float']['output'];
+  trackingNumber?: Maybe<Scalars['String']['output']>;
+  updatedAt: Scalars['DateTime']['output'];
+  /** Starts at 1, +1 on every write; pass it back as expectedVersion */
+  version: Scalars['Int']['output'];
+  wave?: Maybe<Wave>;
+  waveId?: Maybe<Scalars['String']['output']>;
+};
+
 /** Where an order is in its lifecycle */
 export enum OrderStatus {
   ASSIGNED_TO_WAVE = 'ASSIGNED_TO_WAVE',
@@ -287,14 +459,57 @@ export type PartialFulfillmentLineInput = {
   sku: Scalars['String']['input'];
 };
 
+/** An earlier, resolved dead letter queue entry of an order moved there again */
+export type PastDeadLetterEntry = {
+  __typename?: 'PastDeadLetterEntry';
+  /** When the order was moved to the dead letter queue */
+  createdAt: Scalars['DateTime']['output'];
+  failureReason: Scalars['String']['output'];
+  /** Where processing last failed (free text, e.g. picking, shipping) */
+  failureStatus: Scalars['String']['output'];
+  notes?: Maybe<Scalars['String']['output']>;
+  originalOrder: OrderSnapshot;
+  resolution?: Maybe<DeadLetterResolution>;
+  resolved: Scalars['Boolean']['output'];
+  resolvedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Who resolved it: the given resolvedBy, else the X-WMS-User-ID header, else "anonymous" */
+  resolvedBy?: Maybe<Scalars['String']['output']>;
+  /** Failed attempts recorded when the order was moved */
+  retryCount: Scalars['Int']['output'];
+  retryHistory: Array<RetryAttempt>;
+  updatedAt: Scalars['DateTime']['output'];
+};
+
 export type Query = {
   __typename?: 'Query';
+  /** Dead letter queue entries, newest first */
+  deadLetterEntries: DeadLetterEntryPage;
+  /** An order's dead letter queue entry; NOT_FOUND when it was never moved there */
+  deadLetterEntry: DeadLetterEntry;
+  /** Counts of the dead letter queue */
+  deadLetterStats: DeadLetterStats;
   /** One order by id */
   order: Order;
   /** Name and version of the Order Service subgraph */
   orderServiceInfo: OrderServiceInfo;
   /** Orders, newest first, filtered by status, priority and customer */
   orders: OrderPage;
+  /** Orders whose retry is due now: failed at least once, fewer than maxRetries failures, not held, not finished; longest-due first */
+  ordersEligibleForRetry: RetryCandidatePage;
+  /** An order's retry count, last failure, next retry and whether it may still be retried */
+  retryMetadata: RetryMetadata;
+};
+
+
+export type QueryDeadLetterEntriesArgs = {
+  filter?: InputMaybe<DeadLetterFilter>;
+  limit?: InputMaybe<Scalars['Int']['input']>;
+  offset?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryDeadLetterEntryArgs = {
+  orderId: Scalars['ID']['input'];
 };
 
 
@@ -309,6 +524,72 @@ export type QueryOrdersArgs = {
   pageSize?: InputMaybe<Scalars['Int']['input']>;
 };
 
+
+export type QueryOrdersEligibleForRetryArgs = {
+  limit?: InputMaybe<Scalars['Int']['input']>;
+  maxRetries?: InputMaybe<Scalars['Int']['input']>;
+  statuses?: InputMaybe<Array<OrderStatus>>;
+};
+
+
+export type QueryRetryMetadataArgs = {
+  orderId: Scalars['ID']['input'];
+};
+
+export type ResolutionCount = {
+  __typename?: 'ResolutionCount';
+  count: Scalars['Int']['output'];
+  resolution: DeadLetterResolution;
+};
+
+/** One failed processing attempt */
+export type RetryAttempt = {
+  __typename?: 'RetryAttempt';
+  /** From 1 */
+  attempt: Scalars['Int']['output'];
+  failedAt: Scalars['DateTime']['output'];
+  failureReason: Scalars['String']['output'];
+  /** Where processing failed, as the orchestrator reported it (e.g. picking, shipping) */
+  failureStatus: Scalars['String']['output'];
+  runId?: Maybe<Scalars['String']['output']>;
+  workflowId?: Maybe<Scalars['String']['output']>;
+};
+
+/** An order whose retry is due */
+export type RetryCandidate = {
+  __typename?: 'RetryCandidate';
+  createdAt: Scalars['DateTime']['output'];
+  customerId: Scalars['String']['output'];
+  lastFailedAt?: Maybe<Scalars['DateTime']['output']>;
+  lastFailureReason?: Maybe<Scalars['String']['output']>;
+  lastFailureStatus?: Maybe<Scalars['String']['output']>;
+  maxRetries: Scalars['Int']['output'];
+  nextRetryAt: Scalars['DateTime']['output'];
+  order: Order;
+  orderId: Scalars['ID']['output'];
+  retryCount: Scalars['Int']['output'];
+  status: OrderStatus;
+};
+
+/** Orders due for a retry, the longest-due first */
+export type RetryCandidatePage = {
+  __typename?: 'RetryCandidatePage';
+  items: Array<RetryCandidate>;
+  /** Every due order, not just this page */
+  total: Scalars['Int']['output'];
+};
+
+/** A failed processing attempt, as the orchestrator reports it */
+export type RetryFailureInput = {
+  /** RFC 3339 date-time with offset; default now. The backoff counts from it */
+  failedAt?: InputMaybe<Scalars['String']['input']>;
+  failureReason: Scalars['String']['input'];
+  /** Where processing failed (free text, e.g. picking, shipping); default the order's status */
+  failureStatus?: InputMaybe<Scalars['String']['input']>;
+  runId?: InputMaybe<Scalars['String']['input']>;
+  workflowId?: InputMaybe<Scalars['String']['input']>;
+};
+
 /** Retry bookkeeping for orders whose processing failed */
 export type RetryInfo = {
   __typename?: 'RetryInfo';
@@ -318,6 +599,24 @@ export type RetryInfo = {
   lastFailureStatus?: Maybe<Scalars['String']['output']>;
   maxRetries: Scalars['Int']['output'];
   nextRetryAt?: Maybe<Scalars['DateTime']['output']>;
+};
+
+/** An order's retry bookkeeping */
+export type RetryMetadata = {
+  __typename?: 'RetryMetadata';
+  /** Fewer failures than maxRetries, not held by the dead letter queue, not shipped, completed or cancelled */
+  isEligibleForRetry: Scalars['Boolean']['output'];
+  lastFailedAt?: Maybe<Scalars['DateTime']['output']>;
+  lastFailureReason?: Maybe<Scalars['String']['output']>;
+  lastFailureStatus?: Maybe<Scalars['String']['output']>;
+  maxRetries: Scalars['Int']['output'];
+  /** When the next attempt is due; null when none is scheduled */
+  nextRetryAt?: Maybe<Scalars['DateTime']['output']>;
+  /** The order itself, in the same state */
+  order: Order;
+  orderId: Scalars['ID']['output'];
+  /** 0 for an order that never failed */
+  retryCount: Scalars['Int']['output'];
 };
 
 export type ShippingAddress = {
@@ -356,8 +655,16 @@ export type StatusChange = {
 
 export type Subscription = {
   __typename?: 'Subscription';
+  /** Entries added to and resolved in the dead letter queue, through any replica */
+  deadLetterQueueChanged: DeadLetterQueueChange;
   /** Status changes of one order, made through any replica */
   orderStatusChanged: OrderStatusChangeEvent;
+};
+
+
+export type SubscriptionDeadLetterQueueChangedArgs = {
+  customerId?: InputMaybe<Scalars['String']['input']>;
+  failureStatus?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -459,11 +766,15 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 
 /** Mapping of federation types */
 export type FederationTypes = {
+  DeadLetterEntry: DeadLetterEntry;
   Order: Order;
 };
 
 /** Mapping of federation reference types */
 export type FederationReferenceTypes = {
+  DeadLetterEntry:
+    ( { __typename: 'DeadLetterEntry' }
+    & GraphQLRecursivePick<FederationTypes['DeadLetterEntry'], {"orderId":true}> );
   Order:
     ( { __typename: 'Order' }
     & GraphQLRecursivePick<FederationTypes['Order'], {"id":true}> );
@@ -484,21 +795,37 @@ export type ResolversTypes = {
   CreateOrderInput: CreateOrderInput;
   Customer: ResolverTypeWrapper<Customer>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  DeadLetterChangeKind: DeadLetterChangeKind;
+  DeadLetterEntry: ResolverTypeWrapper<DeadLetterEntry>;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  DeadLetterEntryPage: ResolverTypeWrapper<DeadLetterEntryPage>;
+  DeadLetterFilter: DeadLetterFilter;
+  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
+  DeadLetterQueueChange: ResolverTypeWrapper<DeadLetterQueueChange>;
+  DeadLetterResolution: DeadLetterResolution;
+  DeadLetterStats: ResolverTypeWrapper<DeadLetterStats>;
+  FailureStatusCount: ResolverTypeWrapper<FailureStatusCount>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Order: ResolverTypeWrapper<Order>;
-  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
-  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   OrderFilter: OrderFilter;
   OrderItem: ResolverTypeWrapper<OrderItem>;
   OrderItemInput: OrderItemInput;
   OrderPage: ResolverTypeWrapper<OrderPage>;
   OrderPriority: OrderPriority;
   OrderServiceInfo: ResolverTypeWrapper<OrderServiceInfo>;
+  OrderSnapshot: ResolverTypeWrapper<OrderSnapshot>;
   OrderStatus: OrderStatus;
   OrderStatusChangeEvent: ResolverTypeWrapper<OrderStatusChangeEvent>;
   PartialFulfillmentLineInput: PartialFulfillmentLineInput;
+  PastDeadLetterEntry: ResolverTypeWrapper<PastDeadLetterEntry>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  ResolutionCount: ResolverTypeWrapper<ResolutionCount>;
+  RetryAttempt: ResolverTypeWrapper<RetryAttempt>;
+  RetryCandidate: ResolverTypeWrapper<RetryCandidate>;
+  RetryCandidatePage: ResolverTypeWrapper<RetryCandidatePage>;
+  RetryFailureInput: RetryFailureInput;
   RetryInfo: ResolverTypeWrapper<RetryInfo>;
+  RetryMetadata: ResolverTypeWrapper<RetryMetadata>;
   ShippingAddress: ResolverTypeWrapper<ShippingAddress>;
   ShippingAddressInput: ShippingAddressInput;
   StatusChange: ResolverTypeWrapper<StatusChange>;
@@ -518,19 +845,33 @@ export type ResolversParentTypes = {
   CreateOrderInput: CreateOrderInput;
   Customer: Customer;
   DateTime: Scalars['DateTime']['output'];
+  DeadLetterEntry: DeadLetterEntry | FederationReferenceTypes['DeadLetterEntry'];
+  Boolean: Scalars['Boolean']['output'];
+  DeadLetterEntryPage: DeadLetterEntryPage;
+  DeadLetterFilter: DeadLetterFilter;
+  Float: Scalars['Float']['output'];
+  DeadLetterQueueChange: DeadLetterQueueChange;
+  DeadLetterStats: DeadLetterStats;
+  FailureStatusCount: FailureStatusCount;
   Mutation: Record<PropertyKey, never>;
   Order: Order | FederationReferenceTypes['Order'];
-  Boolean: Scalars['Boolean']['output'];
-  Float: Scalars['Float']['output'];
   OrderFilter: OrderFilter;
   OrderItem: OrderItem;
   OrderItemInput: OrderItemInput;
   OrderPage: OrderPage;
   OrderServiceInfo: OrderServiceInfo;
+  OrderSnapshot: OrderSnapshot;
   OrderStatusChangeEvent: OrderStatusChangeEvent;
   PartialFulfillmentLineInput: PartialFulfillmentLineInput;
+  PastDeadLetterEntry: PastDeadLetterEntry;
   Query: Record<PropertyKey, never>;
+  ResolutionCount: ResolutionCount;
+  RetryAttempt: RetryAttempt;
+  RetryCandidate: RetryCandidate;
+  RetryCandidatePage: RetryCandidatePage;
+  RetryFailureInput: RetryFailureInput;
   RetryInfo: RetryInfo;
+  RetryMetadata: RetryMetadata;
   ShippingAddress: ShippingAddress;
   ShippingAddressInput: ShippingAddressInput;
   StatusChange: StatusChange;
@@ -566,13 +907,67 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
   name: 'DateTime';
 }
 
+export type DeadLetterEntryResolvers<ContextType = any, ParentType extends ResolversParentTypes['DeadLetterEntry'] = ResolversParentTypes['DeadLetterEntry'], FederationReferenceType extends FederationReferenceTypes['DeadLetterEntry'] = FederationReferenceTypes['DeadLetterEntry']> = {
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['DeadLetterEntry']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  customer?: Resolver<ResolversTypes['Customer'], ParentType, ContextType>;
+  customerId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  failureReason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  failureStatus?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  history?: Resolver<Array<ResolversTypes['PastDeadLetterEntry']>, ParentType, ContextType>;
+  notes?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  order?: Resolver<ResolversTypes['Order'], ParentType, ContextType>;
+  orderId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  originalOrder?: Resolver<ResolversTypes['OrderSnapshot'], ParentType, ContextType>;
+  resolution?: Resolver<Maybe<ResolversTypes['DeadLetterResolution']>, ParentType, ContextType>;
+  resolved?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  resolvedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  resolvedBy?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  retryCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  retryHistory?: Resolver<Array<ResolversTypes['RetryAttempt']>, ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+};
+
+export type DeadLetterEntryPageResolvers<ContextType = any, ParentType extends ResolversParentTypes['DeadLetterEntryPage'] = ResolversParentTypes['DeadLetterEntryPage']> = {
+  items?: Resolver<Array<ResolversTypes['DeadLetterEntry']>, ParentType, ContextType>;
+  limit?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  offset?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  total?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type DeadLetterQueueChangeResolvers<ContextType = any, ParentType extends ResolversParentTypes['DeadLetterQueueChange'] = ResolversParentTypes['DeadLetterQueueChange']> = {
+  entry?: Resolver<ResolversTypes['DeadLetterEntry'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['DeadLetterChangeKind'], ParentType, ContextType>;
+  occurredAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  stats?: Resolver<ResolversTypes['DeadLetterStats'], ParentType, ContextType>;
+};
+
+export type DeadLetterStatsResolvers<ContextType = any, ParentType extends ResolversParentTypes['DeadLetterStats'] = ResolversParentTypes['DeadLetterStats']> = {
+  averageRetries?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  byFailureStatus?: Resolver<Array<ResolversTypes['FailureStatusCount']>, ParentType, ContextType>;
+  byResolution?: Resolver<Array<ResolversTypes['ResolutionCount']>, ParentType, ContextType>;
+  oldestUnresolvedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  resolvedCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  totalEntries?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  unresolvedCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type FailureStatusCountResolvers<ContextType = any, ParentType extends ResolversParentTypes['FailureStatusCount'] = ResolversParentTypes['FailureStatusCount']> = {
+  count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  failureStatus?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type MutationResolvers<ContextType = any, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   assignOrderToWave?: Resolver<ResolversTypes['Order'], ParentType, ContextType, RequireFields<MutationAssignOrderToWaveArgs, 'id' | 'waveId'>>;
   cancelOrder?: Resolver<ResolversTypes['Order'], ParentType, ContextType, RequireFields<MutationCancelOrderArgs, 'id' | 'reason'>>;
   completeOrder?: Resolver<ResolversTypes['Order'], ParentType, ContextType, RequireFields<MutationCompleteOrderArgs, 'id'>>;
   createOrder?: Resolver<ResolversTypes['Order'], ParentType, ContextType, RequireFields<MutationCreateOrderArgs, 'input'>>;
   fulfillBackorder?: Resolver<ResolversTypes['Order'], ParentType, ContextType, RequireFields<MutationFulfillBackorderArgs, 'backorderId'>>;
+  incrementRetryCount?: Resolver<ResolversTypes['RetryMetadata'], ParentType, ContextType, RequireFields<MutationIncrementRetryCountArgs, 'input' | 'orderId'>>;
+  moveOrderToDeadLetterQueue?: Resolver<ResolversTypes['DeadLetterEntry'], ParentType, ContextType, RequireFields<MutationMoveOrderToDeadLetterQueueArgs, 'failureReason' | 'failureStatus' | 'orderId'>>;
   recordPartialFulfillment?: Resolver<ResolversTypes['Order'], ParentType, ContextType, RequireFields<MutationRecordPartialFulfillmentArgs, 'id' | 'lines'>>;
+  resetOrderForRetry?: Resolver<ResolversTypes['Order'], ParentType, ContextType, RequireFields<MutationResetOrderForRetryArgs, 'orderId'>>;
+  resolveDeadLetterEntry?: Resolver<ResolversTypes['DeadLetterEntry'], ParentType, ContextType, RequireFields<MutationResolveDeadLetterEntryArgs, 'orderId' | 'resolution'>>;
   shipOrder?: Resolver<ResolversTypes['Order'], ParentType, ContextType, RequireFields<MutationShipOrderArgs, 'carrier' | 'id' | 'trackingNumber'>>;
   startPacking?: Resolver<ResolversTypes['Order'], ParentType, ContextType, RequireFields<MutationStartPackingArgs, 'id'>>;
   startPicking?: Resolver<ResolversTypes['Order'], ParentType, ContextType, RequireFields<MutationStartPickingArgs, 'id'>>;
@@ -634,6 +1029,36 @@ export type OrderServiceInfoResolvers<ContextType = any, ParentType extends Reso
   version?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
+export type OrderSnapshotResolvers<ContextType = any, ParentType extends ResolversParentTypes['OrderSnapshot'] = ResolversParentTypes['OrderSnapshot']> = {
+  backorders?: Resolver<Array<ResolversTypes['Backorder']>, ParentType, ContextType>;
+  cancellation?: Resolver<Maybe<ResolversTypes['Cancellation']>, ParentType, ContextType>;
+  carrier?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  customer?: Resolver<ResolversTypes['Customer'], ParentType, ContextType>;
+  customerId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  deadLettered?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  deliveredAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  fulfillmentRatio?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  isLate?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  items?: Resolver<Array<ResolversTypes['OrderItem']>, ParentType, ContextType>;
+  priority?: Resolver<ResolversTypes['OrderPriority'], ParentType, ContextType>;
+  promisedDeliveryAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  retry?: Resolver<ResolversTypes['RetryInfo'], ParentType, ContextType>;
+  shippingAddress?: Resolver<ResolversTypes['ShippingAddress'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['OrderStatus'], ParentType, ContextType>;
+  statusHistory?: Resolver<Array<ResolversTypes['StatusChange']>, ParentType, ContextType>;
+  totalItems?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  totalQuantity?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  totalValue?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  totalWeight?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  trackingNumber?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  wave?: Resolver<Maybe<ResolversTypes['Wave']>, ParentType, ContextType>;
+  waveId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
 export type OrderStatusChangeEventResolvers<ContextType = any, ParentType extends ResolversParentTypes['OrderStatusChangeEvent'] = ResolversParentTypes['OrderStatusChangeEvent']> = {
   at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   from?: Resolver<ResolversTypes['OrderStatus'], ParentType, ContextType>;
@@ -641,10 +1066,63 @@ export type OrderStatusChangeEventResolvers<ContextType = any, ParentType extend
   to?: Resolver<ResolversTypes['OrderStatus'], ParentType, ContextType>;
 };
 
+export type PastDeadLetterEntryResolvers<ContextType = any, ParentType extends ResolversParentTypes['PastDeadLetterEntry'] = ResolversParentTypes['PastDeadLetterEntry']> = {
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  failureReason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  failureStatus?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  notes?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  originalOrder?: Resolver<ResolversTypes['OrderSnapshot'], ParentType, ContextType>;
+  resolution?: Resolver<Maybe<ResolversTypes['DeadLetterResolution']>, ParentType, ContextType>;
+  resolved?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  resolvedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  resolvedBy?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  retryCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  retryHistory?: Resolver<Array<ResolversTypes['RetryAttempt']>, ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+};
+
 export type QueryResolvers<ContextType = any, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
+  deadLetterEntries?: Resolver<ResolversTypes['DeadLetterEntryPage'], ParentType, ContextType, Partial<QueryDeadLetterEntriesArgs>>;
+  deadLetterEntry?: Resolver<ResolversTypes['DeadLetterEntry'], ParentType, ContextType, RequireFields<QueryDeadLetterEntryArgs, 'orderId'>>;
+  deadLetterStats?: Resolver<ResolversTypes['DeadLetterStats'], ParentType, ContextType>;
   order?: Resolver<ResolversTypes['Order'], ParentType, ContextType, RequireFields<QueryOrderArgs, 'id'>>;
   orderServiceInfo?: Resolver<ResolversTypes['OrderServiceInfo'], ParentType, ContextType>;
   orders?: Resolver<ResolversTypes['OrderPage'], ParentType, ContextType, Partial<QueryOrdersArgs>>;
+  ordersEligibleForRetry?: Resolver<ResolversTypes['RetryCandidatePage'], ParentType, ContextType, Partial<QueryOrdersEligibleForRetryArgs>>;
+  retryMetadata?: Resolver<ResolversTypes['RetryMetadata'], ParentType, ContextType, RequireFields<QueryRetryMetadataArgs, 'orderId'>>;
+};
+
+export type ResolutionCountResolvers<ContextType = any, ParentType extends ResolversParentTypes['ResolutionCount'] = ResolversParentTypes['ResolutionCount']> = {
+  count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  resolution?: Resolver<ResolversTypes['DeadLetterResolution'], ParentType, ContextType>;
+};
+
+export type RetryAttemptResolvers<ContextType = any, ParentType extends ResolversParentTypes['RetryAttempt'] = ResolversParentTypes['RetryAttempt']> = {
+  attempt?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  failedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  failureReason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  failureStatus?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  runId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  workflowId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type RetryCandidateResolvers<ContextType = any, ParentType extends ResolversParentTypes['RetryCandidate'] = ResolversParentTypes['RetryCandidate']> = {
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  customerId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  lastFailedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  lastFailureReason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  lastFailureStatus?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  maxRetries?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  nextRetryAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  order?: Resolver<ResolversTypes['Order'], ParentType, ContextType>;
+  orderId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  retryCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['OrderStatus'], ParentType, ContextType>;
+};
+
+export type RetryCandidatePageResolvers<ContextType = any, ParentType extends ResolversParentTypes['RetryCandidatePage'] = ResolversParentTypes['RetryCandidatePage']> = {
+  items?: Resolver<Array<ResolversTypes['RetryCandidate']>, ParentType, ContextType>;
+  total?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type RetryInfoResolvers<ContextType = any, ParentType extends ResolversParentTypes['RetryInfo'] = ResolversParentTypes['RetryInfo']> = {
@@ -654,6 +1132,18 @@ export type RetryInfoResolvers<ContextType = any, ParentType extends ResolversPa
   lastFailureStatus?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   maxRetries?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   nextRetryAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+};
+
+export type RetryMetadataResolvers<ContextType = any, ParentType extends ResolversParentTypes['RetryMetadata'] = ResolversParentTypes['RetryMetadata']> = {
+  isEligibleForRetry?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  lastFailedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  lastFailureReason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  lastFailureStatus?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  maxRetries?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  nextRetryAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  order?: Resolver<ResolversTypes['Order'], ParentType, ContextType>;
+  orderId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  retryCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type ShippingAddressResolvers<ContextType = any, ParentType extends ResolversParentTypes['ShippingAddress'] = ResolversParentTypes['ShippingAddress']> = {
@@ -676,6 +1166,7 @@ export type StatusChangeResolvers<ContextType = any, ParentType extends Resolver
 };
 
 export type SubscriptionResolvers<ContextType = any, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
+  deadLetterQueueChanged?: SubscriptionResolver<ResolversTypes['DeadLetterQueueChange'], "deadLetterQueueChanged", ParentType, ContextType, Partial<SubscriptionDeadLetterQueueChangedArgs>>;
   orderStatusChanged?: SubscriptionResolver<ResolversTypes['OrderStatusChangeEvent'], "orderStatusChanged", ParentType, ContextType, RequireFields<SubscriptionOrderStatusChangedArgs, 'orderId'>>;
 };
 
@@ -689,14 +1180,26 @@ export type Resolvers<ContextType = any> = {
   Cancellation?: CancellationResolvers<ContextType>;
   Customer?: CustomerResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  DeadLetterEntry?: DeadLetterEntryResolvers<ContextType>;
+  DeadLetterEntryPage?: DeadLetterEntryPageResolvers<ContextType>;
+  DeadLetterQueueChange?: DeadLetterQueueChangeResolvers<ContextType>;
+  DeadLetterStats?: DeadLetterStatsResolvers<ContextType>;
+  FailureStatusCount?: FailureStatusCountResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   Order?: OrderResolvers<ContextType>;
   OrderItem?: OrderItemResolvers<ContextType>;
   OrderPage?: OrderPageResolvers<ContextType>;
   OrderServiceInfo?: OrderServiceInfoResolvers<ContextType>;
+  OrderSnapshot?: OrderSnapshotResolvers<ContextType>;
   OrderStatusChangeEvent?: OrderStatusChangeEventResolvers<ContextType>;
+  PastDeadLetterEntry?: PastDeadLetterEntryResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  ResolutionCount?: ResolutionCountResolvers<ContextType>;
+  RetryAttempt?: RetryAttemptResolvers<ContextType>;
+  RetryCandidate?: RetryCandidateResolvers<ContextType>;
+  RetryCandidatePage?: RetryCandidatePageResolvers<ContextType>;
   RetryInfo?: RetryInfoResolvers<ContextType>;
+  RetryMetadata?: RetryMetadataResolvers<ContextType>;
   ShippingAddress?: ShippingAddressResolvers<ContextType>;
   StatusChange?: StatusChangeResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
