@@ -14,4 +14,11 @@ log "building"
 npm run --silent build
 log "checking that schema.graphql is current"
 node dist/schema/print-sdl.js --check
+log "checking that the GraphQL Code Generator output is current"
+# --check generates in memory and compares with the committed files (exit 1 and the stale paths when they differ).
+if ! codegen_check=$(npx graphql-codegen --config codegen.yml --check 2>&1); then
+  printf '%s\n' "$codegen_check" | tail -n 5 >&2
+  echo "generated GraphQL types are stale: run \`npm run codegen\` and commit the result" >&2
+  exit 1
+fi
 npx jest --ci "$@"

@@ -90,18 +90,17 @@ export function createRestRouter({ services, apollo, idempotency, routes, bodyLi
         case 'claimed':
           break;
       }
-      let response: RestResponse;
+      const response = await answer(route, req, restRequest);
       try {
-        response = await answer(route, req, restRequest);
+        if (response.status >= 500) {
+          await idempotency.release(claim.id);
+        } else {
+          const headers = Object.fromEntries(REPLAYED_HEADERS.filter((name) => response.headers?.[name]).map((name) => [name, response.headers![name]]));
+          await idempotency.complete(claim.id, { ...response, headers });
+        }
       } catch (error) {
-        await idempotency.release(claim.id).catch(() => undefined);
-        throw error;
-      }
-      if (response.status >= 500) {
-        await idempotency.release(claim.id);
-      } else {
-        const headers = Object.fromEntries(REPLAYED_HEADERS.filter((name) => response.headers?.[name]).map((name) => [name, response.headers![name]]));
-        await idempotency.complete(claim.id, { ...response, headers });
+        // The operation's answer stands (it may have written): the claim stays in flight until its lease runs out.
+        services.logger.warn({ err: error, idempotencyKey: key }, 'could not record the Idempotency-Key outcome');
       }
       send(res, response);
     };

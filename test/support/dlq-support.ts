@@ -45,6 +45,8 @@ export async function eventually<T>(check: () => Promise<T> | T, timeoutMs = 20_
 /** Collects the CloudEvents on the public topic, from its beginning, with a consumer group of its own. */
 export class EventCollector {
   readonly events: CloudEvent[] = [];
+  /** The same events with their Kafka coordinates, in arrival order. */
+  readonly records: Array<{ key: string | null; partition: number; offset: number; headers: Record<string, string>; event: CloudEvent }> = [];
   private consumer: Consumer | null = null;
 
   async start(): Promise<void> {
@@ -60,8 +62,12 @@ export class EventCollector {
       });
     });
     await consumer.run({
-      eachMessage: async ({ message }) => {
-        if (message.value) this.events.push(JSON.parse(message.value.toString()) as CloudEvent);
+      eachMessage: async ({ message, partition }) => {
+        if (!message.value) return;
+        const event = JSON.parse(message.value.toString()) as CloudEvent;
+        this.events.push(event);
+        const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([name, value]) => [name, String(value)]));
+        this.records.push({ key: message.key?.toString() ?? null, partition, offset: Number(message.offset), headers, event });
       },
     });
     await joined;

@@ -47,9 +47,11 @@ function deref(value: Json): Json {
 /** The OpenAPI path template (`/orders/{orderId}`) that an actual path under /api/v1 matches. */
 export function pathTemplate(path: string): string | undefined {
   const bare = path.split('?')[0];
-  return Object.keys(openApiDocument.paths).find((template) =>
-    new RegExp(`^${template.replace(/\{[^}]+\}/g, '[^/]+')}/?$`).test(bare),
-  );
+  // Literal segments win over parameters (`/dead-letter-queue/stats` is not an entry), as in the route table.
+  const parameters = (template: string) => (template.match(/\{/g) ?? []).length;
+  return Object.keys(openApiDocument.paths)
+    .sort((a, b) => parameters(a) - parameters(b))
+    .find((template) => new RegExp(`^${template.replace(/\{[^}]+\}/g, '[^/]+')}/?$`).test(bare));
 }
 
 export interface CheckedResponse {
