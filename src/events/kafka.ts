@@ -1,4 +1,4 @@
-import { Kafka, Partitioners, logLevel, type Admin, type Producer } from 'kafkajs';
+import { Kafka, Partitioners, logLevel, type Admin, type Producer, type ProducerBatch } from 'kafkajs';
 import type { Logger } from 'pino';
 import { withTimeout } from '../store/mongo';
 
@@ -8,7 +8,11 @@ import { withTimeout } from '../store/mongo';
  */
 export interface KafkaClient {
   kafka: Kafka;
-  producer: Producer;
+  /**
+   * Sends one batch with acks from all in-sync replicas. Bounded in time: a send that neither succeeds nor fails
+   * (seen with kafkajs after a broker restart) is abandoned, and the producer is replaced with a fresh one.
+   */
+  sendBatch(batch: Omit<ProducerBatch, 'acks'>, timeoutMs?: number): Promise<void>;
   connect(): Promise<void>;
   ping(timeoutMs?: number): Promise<void>;
   ensureTopics(topics: Array<{ topic: string; numPartitions?: number }>): Promise<void>;
@@ -26,13 +30,36 @@ export function createKafkaClient(brokers: string[], clientId: string, logger: L
   const kafka = new Kafka({ clientId, brokers, logLevel: logLevel.WARN, logCreator, retry: { retries: 5 } });
   // A separate client for health checks: no retries, so /ready answers within its time-out when the broker is down.
   const probe = new Kafka({ clientId: `${clientId}-probe`, brokers, logLevel: logLevel.NOTHING, connectionTimeout: 1_000, requestTimeout: 2_000, retry: { retries: 0 } });
-  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+  const newProducer = () => kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+  let producer: Producer = newProducer();
+  let producerConnected: Promise<void> | null = null;
+  const replaceProducer = () => {
+    const broken = producer;
+    producer = newProducer();
+    producerConnected = null;
+    // Not awaited: disconnecting a wedged producer can itself wedge.
+    broken.disconnect().catch(() => undefined);
+  };
   let probeAdmin: Admin | null = null;
 
   return {
     kafka,
-    producer,
-    connect: () => producer.connect(),
+    connect: () => (producerConnected ??= producer.connect()),
+    async sendBatch(batch, timeoutMs = 30_000) {
+      try {
+        await withTimeout(
+          (async () => {
+            await (producerConnected ??= producer.connect());
+            await producer.sendBatch({ ...batch, acks: -1 });
+          })(),
+          timeoutMs,
+          'kafka send',
+        );
+      } catch (error) {
+        replaceProducer();
+        throw error;
+      }
+    },
     async ping(timeoutMs = 2_000) {
       const check = async () => {
         probeAdmin ??= probe.admin();

@@ -8,6 +8,7 @@ import type { OrderLocks } from '../store/order-locks';
 import type { OrderModel, OutboxEntryDoc } from '../store/order.document';
 import { CLOUDEVENTS_CONTENT_TYPE, toCloudEvent } from './cloudevent';
 import type { KafkaClient } from './kafka';
+import { bulkWriteInChunks } from '../store/mongo';
 
 export interface OutboxRelayOptions {
   /** How often to look for work nobody kicked us about (crash recovery, other replicas' leftovers). */
@@ -18,8 +19,10 @@ export interface OutboxRelayOptions {
   batchSize: number;
 }
 
-const DEFAULT_OPTIONS: OutboxRelayOptions = { pollIntervalMs: 500, leaseMs: 30_000, batchSize: 500 };
+const DEFAULT_OPTIONS: OutboxRelayOptions = { pollIntervalMs: 500, leaseMs: 30_000, batchSize: 200 };
 const MAX_BACKOFF_MS = 5_000;
+/** A batch not acknowledged by then is retried on a fresh producer (the events stay in the outbox meanwhile). */
+const SEND_TIMEOUT_MS = 10_000;
 
 interface ClaimedOrder {
   orderId: string;
@@ -139,10 +142,7 @@ export class OutboxRelay {
       }
     }
     try {
-      await this.kafka.producer.sendBatch({
-        acks: -1,
-        topicMessages: [...byTopic].map(([topic, topicMessages]) => ({ topic, messages: topicMessages })),
-      });
+      await this.kafka.sendBatch({ topicMessages: [...byTopic].map(([topic, topicMessages]) => ({ topic, messages: topicMessages })) }, SEND_TIMEOUT_MS);
     } catch (error) {
       endSpans(spans, error);
       throw error;
@@ -173,14 +173,14 @@ export class OutboxRelay {
     const orderIds = candidates.map((candidate) => candidate.orderId);
     const leaseUntil = new Date(now.getTime() + this.options.leaseMs);
     return this.locks.withOrders(orderIds, async () => {
-      await this.model.bulkWrite(
+      await bulkWriteInChunks(
+        this.model,
         orderIds.map((orderId) => ({
           updateOne: {
             filter: { orderId, outboxPending: true, ...this.leaseAvailable(now) },
             update: { $set: { outboxLeaseOwner: this.owner, outboxLeaseUntil: leaseUntil } },
           },
         })),
-        { ordered: false },
       );
       const docs = await this.model
         .find(
@@ -203,7 +203,8 @@ export class OutboxRelay {
       async () => {
         const publishedUpTo = (order: ClaimedOrder) => order.entries.at(-1)?.seq ?? order.outboxSeq;
         // Common case: nothing new was stored meanwhile, so the outbox is emptied and the lease released in one write.
-        const cleared = await this.model.bulkWrite(
+        const cleared = await bulkWriteInChunks(
+          this.model,
           claimed.map((order) => ({
             updateOne: {
               filter: { orderId: order.orderId, outboxSeq: publishedUpTo(order) },
@@ -212,18 +213,17 @@ export class OutboxRelay {
               },
             },
           })),
-          { ordered: false },
         );
-        if (cleared.matchedCount === claimed.length) return;
+        if (cleared === claimed.length) return;
         // New events arrived after the claim: remember how far we got; the next batch publishes the rest.
-        await this.model.bulkWrite(
+        await bulkWriteInChunks(
+          this.model,
           claimed.map((order) => ({
             updateOne: {
               filter: { orderId: order.orderId, outboxSeq: { $ne: publishedUpTo(order) } },
               update: { $max: { outboxPublishedSeq: publishedUpTo(order) } },
             },
           })),
-          { ordered: false },
         );
       },
     );

@@ -37,3 +37,21 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): P
     }),
   ]).finally(() => clearTimeout(timer));
 }
+
+/**
+ * FerretDB 1.24 stops answering an `update` command of about 100 statements (and the connection with it), so bulk
+ * writes go out in chunks well below that. Returns how many documents the filters matched in all.
+ */
+export const BULK_WRITE_CHUNK = 50;
+
+export async function bulkWriteInChunks(
+  model: { bulkWrite(operations: never[], options: { ordered: boolean }): Promise<{ matchedCount: number }> },
+  operations: unknown[],
+): Promise<number> {
+  let matched = 0;
+  for (let start = 0; start < operations.length; start += BULK_WRITE_CHUNK) {
+    const result = await model.bulkWrite(operations.slice(start, start + BULK_WRITE_CHUNK) as never[], { ordered: false });
+    matched += result.matchedCount;
+  }
+  return matched;
+}
