@@ -23,8 +23,9 @@ export function createKafkaClient(brokers: string[], clientId: string, logger: L
   const kafkaLogger = logger.child({ component: 'kafkajs' });
   const logCreator = () => ({ level, log }: { level: logLevel; log: { message: string } & Record<string, unknown> }) => {
     const { message, ...extra } = log;
-    if (level <= logLevel.ERROR) kafkaLogger.error(extra, message);
-    else if (level === logLevel.WARN) kafkaLogger.warn(extra, message);
+    // kafkajs logs every retried protocol error (e.g. "not the leader" on a fresh broker) as an error; failures that
+    // outlast its retries reach our code, which logs them itself. So its own errors are warnings here.
+    if (level <= logLevel.WARN) kafkaLogger.warn(extra, message);
     else kafkaLogger.debug(extra, message);
   };
   const kafka = new Kafka({ clientId, brokers, logLevel: logLevel.WARN, logCreator, retry: { retries: 5 } });
