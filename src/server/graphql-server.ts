@@ -4,7 +4,7 @@ import { ApolloServerPluginInlineTrace } from '@apollo/server/plugin/inlineTrace
 import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
-import type { GraphQLError, GraphQLFormattedError, GraphQLSchema, ValidationContext } from 'graphql';
+import { specifiedRules, validate, type GraphQLError, type GraphQLFormattedError, type GraphQLSchema, type ValidationContext } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Server } from 'node:http';
 import { WebSocketServer } from 'ws';
@@ -54,7 +54,8 @@ export function createGraphQLServer(schema: GraphQLSchema, httpServer: Server, s
   const wsCleanup = useServer<Record<string, unknown>, { request?: GraphQLContext['request'] }>(
     {
       schema,
-      validate: undefined,
+      // Subscriptions obey the same depth, cost and alias limits as queries.
+      validate: (wsSchema, document) => validate(wsSchema, document, [...specifiedRules, ...validationRules]),
       context: (ctx): GraphQLContext => createGraphQLContext(contextFromHeaders(ctx.extra.request.headers), services),
       // At most 20 subscriptions per connection; each one counted (graphql_subscriptions_active) until released.
       onSubscribe: (ctx) => limits.onSubscribe(ctx),

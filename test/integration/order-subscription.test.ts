@@ -43,4 +43,16 @@ describe('orderStatusChanged over graphql-ws', () => {
     expect(received).toEqual([{ data: { orderStatusChanged: { orderId: watched.id, from: 'RECEIVED', to: 'VALIDATED', at: expect.any(String) } } }]);
     expect(validated.status).toBe('VALIDATED');
   });
+
+  it('refuses a subscription over the alias limit, like any query', async () => {
+    const aliases = Array.from({ length: 31 }, (_, i) => `a${i}: orderId`).join(' ');
+    const outcome = await new Promise<unknown>((resolve) => {
+      client.subscribe(
+        { query: `subscription { orderStatusChanged(orderId: "ORD-000000000000") { ${aliases} } }` },
+        { next: (value) => resolve(value), error: (error) => resolve(error), complete: () => resolve('completed') },
+      );
+    });
+    expect(Array.isArray(outcome)).toBe(true);
+    expect((outcome as Array<{ message: string }>)[0].message).toContain('Query validation error');
+  });
 });
