@@ -76,6 +76,8 @@ export class OutboxRelay {
 
   /** Stops polling after publishing what is pending (bounded by `timeoutMs`). */
   async stop(timeoutMs = 5_000): Promise<void> {
+    // A relay that was never started (OUTBOX_RELAY_ENABLED=false) leaves publishing to others, on shutdown too.
+    if (this.stopped) return;
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;

@@ -1,0 +1,131 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { checkNotAborted } from './abort';
+import { request } from './http';
+import { BENCH_KAFKA_BROKERS, BENCH_MONGODB_URI, PROJECT_DIR } from './infra';
+import { sleep } from './stats';
+
+const MAIN = join(PROJECT_DIR, 'dist', 'main.js');
+
+/** Every service process started by this run, so that cleanup can stop whatever is still up. */
+const running = new Set<ServiceProcess>();
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface Memory {
+  rssMb: number;
+  /** Peak RSS over the process's life so far. */
+  hwmMb: number;
+}
+
+/** A service replica run as `node dist/main.js`, as deployed: its own process, so its memory is its own. */
+export class ServiceProcess {
+  private output = '';
+  readonly exited: Promise<number | null>;
+
+  private constructor(
+    readonly name: string,
+    readonly url: string,
+    readonly child: ChildProcess,
+  ) {
+    child.stdout?.on('data', (chunk: Buffer) => this.append(chunk));
+    child.stderr?.on('data', (chunk: Buffer) => this.append(chunk));
+    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+    running.add(this);
+    void this.exited.then(() => running.delete(this));
+  }
+
+  private append(chunk: Buffer) {
+    this.output += chunk.toString();
+    if (this.output.length > 64_000) this.output = this.output.slice(-32_000);
+  }
+
+  get pid(): number {
+    return this.child.pid ?? -1;
+  }
+
+  get alive(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  tail(lines = 20): string {
+    return this.output.trim().split('\n').slice(-lines).join('\n');
+  }
+
+  /** Starts a replica on a free loopback port against the bench store and broker; resolves once `/ready` answers 200. */
+  static async start(name: string, env: Record<string, string>, readyTimeoutMs = 90_000): Promise<ServiceProcess> {
+    checkNotAborted(`starting service ${name}`);
+    if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`npm run build\` first`);
+    const port = await freePort();
+    const child = spawn(process.execPath, [MAIN], {
+      cwd: PROJECT_DIR,
+      env: {
+        PATH: process.env.PATH ?? '',
+        SERVICE_NAME: `bench-${name}`,
+        SERVER_ADDR: `127.0.0.1:${port}`,
+        MONGODB_URI: BENCH_MONGODB_URI,
+        KAFKA_BROKERS: BENCH_KAFKA_BROKERS,
+        TRACING_ENABLED: 'false',
+        LOG_LEVEL: process.env.BENCH_SERVICE_LOG_LEVEL ?? 'warn',
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const service = new ServiceProcess(name, `http://127.0.0.1:${port}`, child);
+    const deadline = Date.now() + readyTimeoutMs;
+    for (;;) {
+      if (!service.alive) throw new Error(`service ${name} exited during start-up:\n${service.tail()}`);
+      try {
+        const response = await request(`${service.url}/ready`, { timeoutMs: 3_000 });
+        if (response.status === 200) return service;
+      } catch {
+        // not listening yet
+      }
+      if (Date.now() > deadline) {
+        await service.kill();
+        throw new Error(`service ${name} not ready after ${readyTimeoutMs / 1000} s:\n${service.tail()}`);
+      }
+      await sleep(100);
+    }
+  }
+
+  memory(): Memory | null {
+    try {
+      const status = readFileSync(`/proc/${this.pid}/status`, 'utf8');
+      const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN);
+      return { rssMb: kb('VmRSS') / 1024, hwmMb: kb('VmHWM') / 1024 };
+    } catch {
+      return null;
+    }
+  }
+
+  /** Graceful stop (SIGTERM, as an orchestrator would), then SIGKILL after `timeoutMs`. */
+  async stop(timeoutMs = 20_000): Promise<void> {
+    if (!this.alive) return;
+    this.child.kill('SIGTERM');
+    const stopped = await Promise.race([this.exited.then(() => true), sleep(timeoutMs).then(() => false)]);
+    if (!stopped) await this.kill();
+  }
+
+  /** Immediate stop, like a crash: nothing runs in the process after the signal. */
+  async kill(): Promise<void> {
+    if (!this.alive) return;
+    this.child.kill('SIGKILL');
+    await this.exited;
+  }
+
+  static async stopAll(): Promise<void> {
+    await Promise.all([...running].map((service) => service.stop(10_000)));
+  }
+}

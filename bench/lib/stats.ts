@@ -1,0 +1,149 @@
+import { performance } from 'node:perf_hooks';
+
+/** Latencies in milliseconds, as measured by the load generator, and how long the whole run took. */
+export interface Sample {
+  latencies: number[];
+  elapsedMs: number;
+  errors: number;
+  firstError: string | null;
+}
+
+export interface Summary {
+  n: number;
+  opsPerSec: number;
+  p50: number;
+  p99: number;
+  max: number;
+  errors: number;
+  firstError: string | null;
+}
+
+/** Nearest-rank percentile of an ascending array (p in 0–100). */
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))];
+}
+
+export function summarize(sample: Sample): Summary {
+  const sorted = [...sample.latencies].sort((a, b) => a - b);
+  return {
+    n: sorted.length,
+    opsPerSec: sample.elapsedMs > 0 ? (sorted.length / sample.elapsedMs) * 1000 : Number.NaN,
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
+    max: sorted.length ? sorted[sorted.length - 1] : Number.NaN,
+    errors: sample.errors,
+    firstError: sample.firstError,
+  };
+}
+
+/** Latency-only summary (no meaningful throughput), e.g. write → event. */
+export function latencySummary(latencies: number[]): Summary {
+  return summarize({ latencies, elapsedMs: 0, errors: 0, firstError: null });
+}
+
+export function merge(samples: Sample[]): Sample {
+  return {
+    latencies: samples.flatMap((sample) => sample.latencies),
+    elapsedMs: samples.reduce((sum, sample) => sum + sample.elapsedMs, 0),
+    errors: samples.reduce((sum, sample) => sum + sample.errors, 0),
+    firstError: samples.find((sample) => sample.firstError !== null)?.firstError ?? null,
+  };
+}
+
+export type Operation = (index: number) => Promise<unknown>;
+
+export interface LoopOptions {
+  /** Added to each operation's index (so that later rounds use fresh indexes). */
+  offset?: number;
+  /** Stop starting operations after this long (ms); those already started finish. */
+  maxMs?: number;
+  /** Stop starting operations after the first failure (a hung store would otherwise cost a time-out per operation). */
+  abortOnError?: boolean;
+}
+
+/**
+ * Closed loop: `concurrency` workers, each starting its next operation when the previous one answers, until `n`
+ * operations ran (or `maxMs` passed). Failed operations are counted and left out of the latencies.
+ */
+export async function closedLoop(n: number, concurrency: number, op: Operation, options: LoopOptions = {}): Promise<Sample> {
+  const { offset = 0, maxMs = Number.POSITIVE_INFINITY, abortOnError = false } = options;
+  const latencies: number[] = [];
+  let next = 0;
+  let errors = 0;
+  let firstError: string | null = null;
+  const started = performance.now();
+  const worker = async () => {
+    for (;;) {
+      const index = next;
+      next += 1;
+      if (index >= n || performance.now() - started > maxMs || (abortOnError && errors > 0)) return;
+      const opStarted = performance.now();
+      try {
+        await op(offset + index);
+        latencies.push(performance.now() - opStarted);
+      } catch (error) {
+        errors += 1;
+        firstError ??= error instanceof Error ? error.message : String(error);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, n) }, worker));
+  return { latencies, elapsedMs: performance.now() - started, errors, firstError };
+}
+
+export interface Comparison {
+  baseline: Summary;
+  subject: Summary;
+  /** True when a round stopped at its time limit before its share of `n`. */
+  truncated: boolean;
+}
+
+/**
+ * Baseline and subject at the same concurrency, in alternating rounds (baseline, subject, baseline, subject …) after a
+ * warm-up of each, so that drift in a shared machine's load hits both alike. Operation indexes run on across rounds.
+ * Any failed operation ends the comparison with an error: figures with failures in them are not figures.
+ */
+export async function compare(options: {
+  n: number;
+  concurrency: number;
+  warmup: number;
+  rounds: number;
+  baseline: Operation;
+  subject: Operation;
+  /** Time limit per round (ms). */
+  maxRoundMs?: number;
+}): Promise<Comparison> {
+  const { n, concurrency, warmup, rounds, baseline, subject, maxRoundMs } = options;
+  const check = (side: string, sample: Sample) => {
+    if (sample.errors) throw new Error(`${side}: ${sample.errors} operation(s) failed after ${sample.latencies.length} succeeded (first: ${sample.firstError})`);
+    return sample;
+  };
+  check('baseline warm-up', await closedLoop(warmup, concurrency, baseline, { offset: 1_000_000, abortOnError: true, maxMs: maxRoundMs }));
+  check('subject warm-up', await closedLoop(warmup, concurrency, subject, { offset: 1_000_000, abortOnError: true, maxMs: maxRoundMs }));
+  const perRound = Math.ceil(n / rounds);
+  const baselineSamples: Sample[] = [];
+  const subjectSamples: Sample[] = [];
+  let truncated = false;
+  for (let round = 0; round < rounds; round += 1) {
+    const loop = { offset: round * perRound, abortOnError: true, maxMs: maxRoundMs };
+    baselineSamples.push(check('baseline', await closedLoop(perRound, concurrency, baseline, loop)));
+    subjectSamples.push(check('subject', await closedLoop(perRound, concurrency, subject, loop)));
+    truncated ||= [...baselineSamples, ...subjectSamples].some((sample) => sample.latencies.length < perRound);
+  }
+  return { baseline: summarize(merge(baselineSamples)), subject: summarize(merge(subjectSamples)), truncated };
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Polls `check` until it returns a value other than undefined, or throws after `timeoutMs`. */
+export async function waitUntil<T>(what: string, check: () => T | undefined | Promise<T | undefined>, timeoutMs: number, intervalMs = 50): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`${what}: not reached within ${Math.round(timeoutMs / 1000)} s`);
+    await sleep(intervalMs);
+  }
+}
