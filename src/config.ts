@@ -40,7 +40,12 @@ const envSchema = z.object({
   RETRY_MAX_DELAY: durationMs.default('4h'),
   /** Off: this instance stores events but leaves publishing to other instances (or a later start). */
   OUTBOX_RELAY_ENABLED: booleanFlag.default('true'),
-  OUTBOX_POLL_INTERVAL: durationMs.default('500ms'),
+  /**
+   * How often the one sweeping replica scans for events no relay was told about (a crashed replica's, a relay-less
+   * replica's). Each replica publishes what it stores itself at once, so this bounds only those leftovers' delay; on
+   * FerretDB every sweep reads the whole orders collection.
+   */
+  OUTBOX_POLL_INTERVAL: durationMs.default('10s'),
   SHUTDOWN_GRACE_PERIOD: durationMs.default('10s'),
   /** Lets a load balancer see the service as not ready before connections start closing. */
   SHUTDOWN_DRAIN_DELAY: durationMs.default('0ms'),

@@ -10,7 +10,9 @@ import { createGraphQLServer } from './server/graphql-server';
 import { createHttpApp } from './server/http-app';
 import type { Readiness } from './server/health.routes';
 import { LiveFeed } from './events/live-feed';
-import { OutboxRelay, type OutboxRelayOptions } from './events/outbox-relay';
+import { OutboxRelay, relayOwnerId, type OutboxRelayOptions } from './events/outbox-relay';
+import { OutboxRepository } from './store/outbox.repository';
+import { sweeperLease } from './store/sweeper-lease';
 import { ORDER_EVENTS_TOPIC, ORDER_LIVE_TOPIC, TOPIC_PARTITIONS } from './events/topics';
 import { IdempotencyStore } from './rest/idempotency.store';
 import { connectMongo, ensureIndexes } from './store/mongo';
@@ -61,8 +63,10 @@ export async function startOrderService(config: Config, logger: Logger, options:
 
   const locks = new OrderLocks();
   const repository = new OrderRepository(orders);
-  const relay = new OutboxRelay(orders, kafka, locks, metrics, logger, { pollIntervalMs: config.OUTBOX_POLL_INTERVAL, ...options.relay });
-  const writer = new OrderWriter(repository, locks, metrics, () => relay.kick());
+  const relayOptions = { pollIntervalMs: config.OUTBOX_POLL_INTERVAL, ...options.relay };
+  const relayOwner = relayOwnerId();
+  const relay = new OutboxRelay(relayOwner, new OutboxRepository(orders), sweeperLease(mongo, relayOwner), kafka, locks, metrics, logger, relayOptions);
+  const writer = new OrderWriter(repository, locks, metrics, relay);
   const deadLetterQueries = new DeadLetterQueries(new DeadLetterRepository(orders), repository, metrics);
   const services: AppServices = {
     config,

@@ -122,8 +122,8 @@ export async function createsSection(context: BenchContext, relayOff: { url: str
 }
 
 /**
- * Section 2, second part: the same comparison against a replica as deployed (relay on: publishing each event and
- * marking it published are further writes to the same store), on a database of its own, time-limited.
+ * Section 2, second part: the same comparison against a replica as deployed (relay on: reading each new order and
+ * recording its events published load the same store), on a database of its own, time-limited.
  */
 export async function addCreatesRelayOn(
   context: BenchContext,
@@ -140,7 +140,7 @@ export async function addCreatesRelayOn(
     section.rows.push(rowOf('GraphQL createOrder, replica as deployed (relay on)', on.subject, { ratio: `${pct(onRatio)} of raw`, aim: '≥ 50 %', met: onRatio >= 0.5 }));
     const pending = await probeStore(replica.orders, { outboxPending: true });
     section.notes.push(
-      `Relay-on run: a fresh replica and database, 50 warm-up each, then one round per side limited to ${roundLimitS} s${on.truncated ? ' (reached, so fewer than N operations ran)' : ''}. Both sides slow down together: the relay's writes load the same FerretDB. Afterwards the store, asked for orders with unpublished events, ${pending}: the relay falls behind the creates (section 3).`,
+      `Relay-on run: a fresh replica and database, 50 warm-up each, then one round per side limited to ${roundLimitS} s${on.truncated ? ' (reached, so fewer than N operations ran)' : ''}. Both sides share the store with the relay, which reads each new order by id and records it published (one more write per order). Afterwards the store, asked for orders with unpublished events, ${pending}.`,
     );
   } catch (error) {
     const pending = await probeStore(replica.orders, { outboxPending: true });

@@ -261,7 +261,7 @@ export async function dlqStatsSection(context: BenchContext, template: Document 
       rows.push({ what: `deadLetterStats over ${size.toLocaleString('en-US')} entries`, n: large.times.length, p50: percentile(large.times, 50), p99: large.times.at(-1) });
       notes.push(`Seeded up to ${size.toLocaleString('en-US')} in a further ${moreSeconds.toFixed(1)} s; the query answered totalEntries = ${large.total}.`);
     }
-    notes.push('Timed over HTTP from the bench, one query at a time (up to 5, fewer once they took 30 s together); "p99" here is the slowest run. The replica runs as deployed (relay on): it also refreshes its DLQ gauges every 5 s and its relay looks for unpublished events every 500 ms, both over the same collection.');
+    notes.push('Timed over HTTP from the bench, one query at a time (up to 5, fewer once they took 30 s together); "p99" here is the slowest run. The replica runs as deployed (relay on): it also refreshes its DLQ gauges every 5 s and, holding the sweeper lease, its relay scans for unpublished events every 10 s (OUTBOX_POLL_INTERVAL), both over the same collection.');
     return { id: 'dlq-stats', title, rows, notes, notMeasured: null };
   } finally {
     await service.stop();

@@ -27,7 +27,7 @@ export class DeadLetterRepository {
   constructor(private readonly model: OrderModel) {}
 
   async findEntry(tenantId: string, orderId: string): Promise<StoredDeadLetter | null> {
-    return this.model.findOne({ tenantId, orderId, deadLetter: { $ne: null } }, ENTRY_PROJECTION).lean<StoredDeadLetter>();
+    return this.model.findOne({ _id: orderId, tenantId, deadLetter: { $ne: null } }, ENTRY_PROJECTION).lean<StoredDeadLetter>();
   }
 
   async findEntries(tenantId: string, orderIds: string[]): Promise<StoredDeadLetter[]> {

@@ -5,6 +5,7 @@ import type { Order, OrderStatus, Priority } from '../models/order.types';
 import type { RequestContext } from '../observability/request-context';
 import { activeTraceparent } from '../observability/tracing';
 import { STORAGE_ONLY_FIELDS, type OrderDoc, type OrderModel, type OutboxEntryDoc } from './order.document';
+import type { OutboxLease } from './outbox.repository';
 
 /** An event on its way to the outbox: where it goes, its CloudEvents type and its data. */
 export interface PendingEvent {
@@ -13,10 +14,11 @@ export interface PendingEvent {
   data: object;
 }
 
-/** An order as loaded for a change: the aggregate plus the outbox position the next events continue from. */
+/** An order as loaded for a change: the aggregate, the outbox position the next events continue from, and its lease. */
 export interface LoadedOrder {
   order: Order;
   outboxSeq: number;
+  lease: OutboxLease | null;
 }
 
 export interface OrderListFilter {
@@ -26,8 +28,9 @@ export interface OrderListFilter {
 }
 
 const AGGREGATE_PROJECTION = Object.fromEntries(STORAGE_ONLY_FIELDS.map((field) => [field, 0]));
-/** The aggregate plus `outboxSeq`, which the next write's events continue from. */
-const FOR_CHANGE_PROJECTION = Object.fromEntries(STORAGE_ONLY_FIELDS.filter((field) => field !== 'outboxSeq').map((field) => [field, 0]));
+/** The aggregate plus `outboxSeq`, which the next write's events continue from, and the lease on unpublished events. */
+const FOR_CHANGE_FIELDS: ReadonlyArray<string> = ['outboxSeq', 'outboxLeaseOwner', 'outboxLeaseUntil'];
+const FOR_CHANGE_PROJECTION = Object.fromEntries(STORAGE_ONLY_FIELDS.filter((field) => !FOR_CHANGE_FIELDS.includes(field)).map((field) => [field, 0]));
 
 /** Thrown when the conditional write found another version: someone else changed the order first. */
 export class ConcurrentWrite extends Error {
@@ -59,10 +62,13 @@ export class OrderRepository {
   }
 
   async loadForChange(tenantId: string, orderId: string): Promise<LoadedOrder | null> {
-    const doc = await this.model.findOne({ _id: orderId }, FOR_CHANGE_PROJECTION).lean<Order & { outboxSeq?: number }>();
+    const doc = await this.model
+      .findOne({ _id: orderId }, FOR_CHANGE_PROJECTION)
+      .lean<Order & { outboxSeq?: number; outboxLeaseOwner?: string | null; outboxLeaseUntil?: Date | null }>();
     if (!doc || doc.tenantId !== tenantId) return null;
-    const { outboxSeq, ...order } = doc;
-    return { order, outboxSeq: outboxSeq ?? 0 };
+    const { outboxSeq, outboxLeaseOwner, outboxLeaseUntil, ...order } = doc;
+    const lease = outboxLeaseOwner && outboxLeaseUntil ? { owner: outboxLeaseOwner, until: new Date(outboxLeaseUntil) } : null;
+    return { order, outboxSeq: outboxSeq ?? 0, lease };
   }
 
   async list(tenantId: string, filter: OrderListFilter, skip: number, limit: number): Promise<{ orders: Order[]; total: number }> {
@@ -77,7 +83,11 @@ export class OrderRepository {
     return { orders, total };
   }
 
-  async insert(order: Order, events: PendingEvent[], context: RequestContext): Promise<void> {
+  /**
+   * Stores a new order with its events. `lease` (null when this replica runs no relay) hands the events to the writing
+   * replica's relay in the same write, so no other replica publishes them while it lives.
+   */
+  async insert(order: Order, events: PendingEvent[], context: RequestContext, lease: OutboxLease | null): Promise<void> {
     const outbox = toOutboxEntries(events, 0, order.updatedAt, context);
     await this.model.collection.insertOne({
       _id: order.orderId as never,
@@ -86,21 +96,37 @@ export class OrderRepository {
       outboxPending: outbox.length > 0,
       outboxSeq: outbox.length,
       outboxPublishedSeq: 0,
-      outboxLeaseOwner: null,
-      outboxLeaseUntil: null,
+      ...leaseFields(outbox.length > 0 ? lease : null),
     });
   }
 
   /** Stores `next` over `loaded` if nobody wrote in between; appends the events to the outbox in the same write. */
-  async update(loaded: LoadedOrder, next: Order, events: PendingEvent[], context: RequestContext): Promise<void> {
+  async update(loaded: LoadedOrder, next: Order, events: PendingEvent[], context: RequestContext, lease: OutboxLease | null): Promise<void> {
     const outbox = toOutboxEntries(events, loaded.outboxSeq, next.updatedAt, context);
     const update: UpdateFilter<Document> =
       outbox.length > 0
-        ? { $set: { ...next, outboxPending: true, outboxSeq: loaded.outboxSeq + outbox.length }, $push: { outbox: { $each: outbox } } as Document }
+        ? {
+            $set: { ...next, outboxPending: true, outboxSeq: loaded.outboxSeq + outbox.length, ...leaseAfterWrite(loaded.lease, lease) },
+            $push: { outbox: { $each: outbox } } as Document,
+          }
         : { $set: next };
     const result = await this.model.collection.updateOne({ _id: next.orderId as never, tenantId: next.tenantId, version: loaded.order.version }, update);
     if (result.matchedCount !== 1) throw new ConcurrentWrite(next.orderId);
   }
+}
+
+/** No lease (a replica without a relay) leaves the events to the sweeping replica at once, not after a stale lease. */
+function leaseFields(lease: OutboxLease | null) {
+  return { outboxLeaseOwner: lease?.owner ?? null, outboxLeaseUntil: lease?.until ?? null };
+}
+
+/**
+ * A live lease of another replica stays: its relay may be sending this order's earlier events right now, and it
+ * publishes the new ones too when it finds them while recording (OutboxRelay), so they cannot overtake or repeat.
+ */
+function leaseAfterWrite(current: OutboxLease | null, ours: OutboxLease | null) {
+  const othersLive = current !== null && current.owner !== ours?.owner && current.until.getTime() > Date.now();
+  return othersLive ? {} : leaseFields(ours);
 }
 
 function toOutboxEntries(events: PendingEvent[], lastSeq: number, time: Date, context: RequestContext): OutboxEntryDoc[] {

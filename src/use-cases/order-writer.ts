@@ -6,26 +6,28 @@ import { deadLetterQueueChangedNotice, orderStatusChangedNotice, LIVE_EVENT_TYPE
 import { deadLetterChange } from '../models/dead-letter';
 import type { Metrics } from '../observability/metrics';
 import type { RequestContext } from '../observability/request-context';
+import type { RelayHandoff } from '../events/outbox-relay';
 import type { OrderLocks } from '../store/order-locks';
 import { ConcurrentWrite, type OrderRepository, type PendingEvent } from '../store/order.repository';
 
 
 /**
  * The one path by which an order changes: lock → load → decide (pure domain function) → one conditional write that
- * stores the new state together with its events → wake the relay. Use cases are one call to `change` each.
+ * stores the new state together with its events, leased to this replica's relay → nudge the relay. Use cases are one call to `change` each.
  */
 export class OrderWriter {
   constructor(
     private readonly repository: OrderRepository,
     private readonly locks: OrderLocks,
     private readonly metrics: Metrics,
-    private readonly onEventsStored: () => void,
+    private readonly relay: RelayHandoff,
   ) {}
 
   async create(decision: NonNullable<Decision>, context: RequestContext): Promise<Order> {
-    await this.repository.insert(decision.order, this.pendingEvents(null, decision), context);
+    const events = this.pendingEvents(null, decision);
+    await this.repository.insert(decision.order, events, context, this.relay.leaseForNewEvents());
     this.metrics.ordersCreated.inc({ priority: decision.order.priority });
-    this.onEventsStored();
+    if (events.length > 0) this.relay.eventsStored(decision.order.orderId);
     return decision.order;
   }
 
@@ -43,8 +45,9 @@ export class OrderWriter {
       }
       const decision = decide(loaded.order);
       if (!decision) return loaded.order;
+      const events = this.pendingEvents(loaded.order, decision);
       try {
-        await this.repository.update(loaded, decision.order, this.pendingEvents(loaded.order, decision), context);
+        await this.repository.update(loaded, decision.order, events, context, this.relay.leaseForNewEvents());
       } catch (error) {
         // Another replica wrote between our read and our write: the caller sees a precondition failure, nothing is lost.
         if (error instanceof ConcurrentWrite) throw new VersionMismatch(loaded.order.version, loaded.order.version + 1);
@@ -53,7 +56,7 @@ export class OrderWriter {
       if (decision.order.status !== loaded.order.status) {
         this.metrics.orderTransitions.inc({ from: loaded.order.status, to: decision.order.status });
       }
-      this.onEventsStored();
+      if (events.length > 0) this.relay.eventsStored(orderId);
       return decision.order;
     });
   }

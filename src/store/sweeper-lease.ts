@@ -1,0 +1,67 @@
+import type { Collection } from 'mongodb';
+import type { Connection } from 'mongoose';
+
+interface LeaseDoc {
+  _id: string;
+  owner: string;
+  until: Date;
+}
+
+const SWEEPER = 'outbox-sweeper';
+const DUPLICATE_KEY = 11000;
+
+/**
+ * Which relay sweeps the store for events no relay was told about — the leftovers of a crashed replica, of one whose
+ * lease ran out, or of one running without a relay. One replica at a time holds the lease (a document in
+ * `outbox_relay_leases`), so leftovers are published once, without a claim write per order.
+ */
+export class SweeperLease {
+  private heldUntil = 0;
+
+  constructor(
+    private readonly collection: Collection<LeaseDoc>,
+    private readonly owner: string,
+    private readonly leaseMs: number,
+  ) {}
+
+  /** Takes the lease if it is free or expired, or extends it if already ours. Returns whether we hold it. */
+  async renew(): Promise<boolean> {
+    const now = new Date();
+    const until = new Date(now.getTime() + this.leaseMs);
+    try {
+      // Upsert: the first replica creates the document; a live lease of another owner fails the filter, and the
+      // insert that follows fails on the `_id`.
+      await this.collection.updateOne(
+        { _id: SWEEPER, $or: [{ owner: this.owner }, { until: { $lt: now } }] },
+        { $set: { owner: this.owner, until } },
+        { upsert: true },
+      );
+      this.heldUntil = until.getTime();
+    } catch (error) {
+      if ((error as { code?: number }).code !== DUPLICATE_KEY) throw error;
+      this.heldUntil = 0;
+    }
+    return this.held();
+  }
+
+  /** Renewing at a third of the lease keeps it through two failed renewals. */
+  get renewEveryMs(): number {
+    return Math.max(500, Math.floor(this.leaseMs / 3));
+  }
+
+  held(): boolean {
+    return Date.now() < this.heldUntil;
+  }
+
+  /** Lets another replica take over at once (on shutdown). */
+  async release(): Promise<void> {
+    if (!this.held()) return;
+    this.heldUntil = 0;
+    await this.collection.updateOne({ _id: SWEEPER, owner: this.owner }, { $set: { until: new Date(0) } });
+  }
+}
+
+/** The lease document lives beside the orders; 10 s lets a restarted or surviving replica take over quickly. */
+export function sweeperLease(connection: Connection, owner: string, leaseMs = 10_000): SweeperLease {
+  return new SweeperLease(connection.db!.collection<LeaseDoc>('outbox_relay_leases'), owner, leaseMs);
+}
