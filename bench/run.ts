@@ -79,51 +79,8 @@ BENCH_N=500 BENCH_REST_N=300 npm run bench   # smaller samples; every size and t
 It needs what \`npm test\` needs (Node 20; Go, JDK 17 and Maven to provision FerretDB and Kafka the first time).
 Raw results of the last run are also written to \`.run/bench/results.json\`.
 
-## Method
-
-- **Own servers.** The bench starts its own FerretDB 1.24 (SQLite backend) and Kafka 4.1 with \`infra/up.sh\`
-  (data in \`.run/bench\`, ports 27517 / 9592 / 9593), apart from \`npm start\`'s and the tests' servers, and stops them
-  at the end — also on error, on Ctrl-C, and at its time limit (\`BENCH_TIME_LIMIT_S\`, 15 min). Loopback only.
-- **The service as deployed.** Each replica is \`node dist/main.js\` in its own process (tracing off, \`LOG_LEVEL=warn\`),
-  reached over HTTP/WebSocket with keep-alive connections, so its memory (\`/proc/<pid>/status\`) is its own. The load
-  generator is one Node process sharing the 2 CPUs with the service, FerretDB and Kafka.
-- **Same run, same store, ratios.** Every service figure stands next to a baseline measured in the same run, on the same
-  FerretDB and collection, at the same concurrency: the raw MongoDB driver (\`findOne\` by \`_id\`, \`insertOne\` of a copy of
-  a document the service stored) for sections 1–2, the GraphQL operation for REST (section 5). Baseline and subject run
-  in 10 alternating short rounds after a warm-up of each, because FerretDB stalls now and then and short rounds spread
-  the stalls over both sides. Ratios carry over to other machines; absolute numbers do not (FerretDB on SQLite is far
-  slower than MongoDB 7).
-- **The relay only where it is measured.** Reads, the first creates comparison and REST run on a replica with
-  \`OUTBOX_RELAY_ENABLED=false\`: on this store the relay's own work (below) would otherwise dominate whatever runs next
-  to it. The relay is measured as deployed in the second creates comparison, in section 3 and in the DLQ feed (4a).
-  FerretDB is restarted (same data) before those sections, because a command can go on running, or stay stuck, after its
-  client has gone.
-- **Latency** is nearest-rank p50/p99 over every operation as the client saw it, in ms. Throughput is operations
-  completed ÷ time in a closed loop (each of 16 workers sends its next request when the previous one answers), except
-  section 3a, which offers a fixed rate (open loop) and times write acknowledged → event received by a Kafka consumer.
-- **Honesty.** Aims are the issues' (3–6); a missed aim shows ✗. What could not be measured says why, and sizes cut to
-  keep the run bounded say so. Nothing between the markers is edited by hand.
-
-## What limits the figures on this store
-
-Found while building the bench; the generated notes of sections 2, 3a and 3b carry each run's evidence.
-
-- **FerretDB's SQLite backend uses the primary key only for a filter that is exactly \`{_id: value}\`**
-  (\`internal/backends/sqlite/collection.go\`, \`Query\`); any other filter reads and decodes the whole collection. Reads
-  by id are fast for that reason. But the outbox relay's claim and mark-published statements filter on \`orderId\` (plus
-  lease or \`outboxSeq\` conditions), one statement per order and up to 200 orders per batch, so a batch reads about
-  200 × the collection twice over; order updates (\`{_id, tenantId, version}\`), the relay's 500 ms poll, the backlog
-  and DLQ gauges and the DLQ statistics scan as well. Their cost grows with the collection, and the relay becomes the
-  bottleneck of sections 3 and 4: events meet their aim only at low write rates (3a). A direction for the owners of
-  \`src/events\`: one statement per batch (e.g. \`updateMany\` over \`{_id: {$in: …}}\`), so a batch costs one scan, not
-  one per order. On MongoDB, with its indexes, none of this applies; the figures here are FerretDB's.
-- For the record, why the relay's bulk writes go out in chunks of 50 (\`src/store/mongo.ts\`): on FerretDB 1.24 an
-  \`update\` command with 100 or more matching statements never answers, and its database stops answering everyone —
-  each statement's cursor keeps one of the database's 100 pooled SQLite connections until the whole command ends
-  (\`internal/handler/msg_update.go\`, \`defer closer.Close()\` inside the loop over statements). Checked while building
-  the bench: 99 statements answered in about 100 ms, 100 never.
-- \`OutboxRelay.stop()\` publishes pending events for up to 5 s even on a replica started with
-  \`OUTBOX_RELAY_ENABLED=false\`; the bench kills relay-off replicas instead of stopping them.
+The method and what limits the figures on FerretDB are written by hand in the committed docs/benchmarks.md; this
+short text only stands in when that file is missing.
 `;
 
 async function main(): Promise<number> {
@@ -243,7 +200,7 @@ async function main(): Promise<number> {
     await section('event-latency', '3a. Events: write → consumer', () => eventLatencySection(context, () => phase('restarting FerretDB', restartFerretDb)));
     await section('drain', '3b. Events: backlog drain', async () => {
       await phase('restarting FerretDB', restartFerretDb);
-      const backlog = await phase(`storing a ${LOAD.backlog}-order backlog with the relay off`, () => prepareBacklog(LOAD.backlog, LOAD.backlogMaxSeconds));
+      const backlog = await phase(`storing a ${LOAD.backlog}-order backlog with the relay off`, () => prepareBacklog(context.mongo, LOAD.backlog, LOAD.backlogMaxSeconds));
       await phase('restarting FerretDB', restartFerretDb);
       return drainSection(context, backlog);
     });

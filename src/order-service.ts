@@ -12,6 +12,7 @@ import type { Readiness } from './server/health.routes';
 import { LiveFeed } from './events/live-feed';
 import { OutboxRelay, relayOwnerId, type OutboxRelayOptions } from './events/outbox-relay';
 import { OutboxRepository } from './store/outbox.repository';
+import { startPeriodicRefresh } from './observability/periodic-refresh';
 import { sweeperLease } from './store/sweeper-lease';
 import { ORDER_EVENTS_TOPIC, ORDER_LIVE_TOPIC, TOPIC_PARTITIONS } from './events/topics';
 import { IdempotencyStore } from './rest/idempotency.store';
@@ -29,7 +30,11 @@ import { OrderWriter } from './use-cases/order-writer';
 import { Reprocessing } from './use-cases/reprocessing';
 
 /** How often the DLQ gauges (unresolved entries, oldest age) are read from the store. */
-const DLQ_GAUGE_INTERVAL_MS = 5_000;
+/**
+ * Store-wide gauges (outbox backlog, DLQ) are refreshed this often at most (see startPeriodicRefresh), the first time
+ * one interval after start: a replica taking the sweeper lease at start is scanning the orders for its first sweep.
+ */
+const GAUGE_INTERVAL_MS = 5_000;
 
 export interface RunningOrderService {
   url: string;
@@ -88,20 +93,16 @@ export async function startOrderService(config: Config, logger: Logger, options:
   await liveFeed.start();
   if (config.OUTBOX_RELAY_ENABLED) relay.start();
   idempotency.startCleanup();
-  const backlogTimer = setInterval(() => {
-    relay.backlog().then(
-      ({ orders: pending, oldestAgeSeconds }) => {
-        metrics.outboxBacklog.set(pending);
-        metrics.outboxOldestAge.set(oldestAgeSeconds);
-      },
-      () => undefined,
-    );
-  }, 5_000);
-  backlogTimer.unref();
-  const refreshDlqGauges = () => deadLetterQueries.refreshGauges().catch((error) => logger.warn({ err: error }, 'could not refresh the DLQ gauges'));
-  void refreshDlqGauges();
-  const dlqGaugeTimer = setInterval(refreshDlqGauges, DLQ_GAUGE_INTERVAL_MS);
-  dlqGaugeTimer.unref();
+  const backlogGauges = startPeriodicRefresh(async () => {
+    const { orders: pending, oldestAgeSeconds } = await relay.backlog();
+    metrics.outboxBacklog.set(pending);
+    metrics.outboxOldestAge.set(oldestAgeSeconds);
+  }, GAUGE_INTERVAL_MS, GAUGE_INTERVAL_MS);
+  const dlqGauges = startPeriodicRefresh(
+    () => deadLetterQueries.refreshGauges().catch((error) => logger.warn({ err: error }, 'could not refresh the DLQ gauges')),
+    GAUGE_INTERVAL_MS,
+    GAUGE_INTERVAL_MS,
+  );
 
   const schema = await buildOrderSubgraph(pubSub);
   const httpServer = createServer();
@@ -128,8 +129,8 @@ export async function startOrderService(config: Config, logger: Logger, options:
       logger.info('shutting down: readiness off');
       if (config.SHUTDOWN_DRAIN_DELAY > 0) await new Promise((resolve) => setTimeout(resolve, config.SHUTDOWN_DRAIN_DELAY));
       await apollo.stop(); // drains HTTP (in-flight requests finish) and closes subscriptions
-      clearInterval(backlogTimer);
-      clearInterval(dlqGaugeTimer);
+      backlogGauges.stop();
+      dlqGauges.stop();
       idempotency.stopCleanup();
       await relay.stop(); // publishes what the last requests stored
       await liveFeed.stop();

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import type { Collection, Document } from 'mongodb';
+import { randomUUID } from 'node:crypto';
+import type { Collection, Document, MongoClient } from 'mongodb';
 import { EventListener } from '../lib/events';
 import { graphql, request } from '../lib/http';
 import { CREATE_ORDER, orderInput, probeStore } from '../lib/orders';
@@ -12,18 +13,40 @@ import type { BenchContext } from '../run';
 export interface Backlog {
   database: string;
   ids: string[];
-  /** How many were asked for (fewer are stored when creating them hits the time limit). */
-  asked: number;
+  /** How many went through GraphQL; the rest are copies of those (see prepareBacklog). */
+  created: number;
   createSeconds: number;
   timeLimitSeconds: number;
+  copySeconds: number;
 }
 
 /**
- * Stores a backlog of `count` orders with the relay off: a replica with OUTBOX_RELAY_ENABLED=false takes the creates
- * through GraphQL, then is killed (SIGKILL), as a crashed replica would be.
+ * Stores a backlog of `count` orders with the relay off: a replica with OUTBOX_RELAY_ENABLED=false takes creates
+ * through GraphQL for up to `timeLimitSeconds`, then is killed (SIGKILL), as a crashed replica would be. If that left
+ * fewer than `count`, the rest are copies of the stored documents under new order and event ids, inserted with the
+ * driver: the same documents and outbox entries the service stores, at a fraction of the time.
  */
-export async function prepareBacklog(count: number, timeLimitSeconds: number): Promise<Backlog> {
+export async function prepareBacklog(mongo: MongoClient, count: number, timeLimitSeconds: number): Promise<Backlog> {
   const database = 'bench_backlog';
+  const created = await createThroughService(database, count, timeLimitSeconds);
+  const orders = mongo.db(database).collection('orders');
+  const started = performance.now();
+  const templates = await orders.find({ _id: { $in: created.ids.slice(0, 100) as never[] } }).toArray();
+  const ids = [...created.ids];
+  while (ids.length < count) {
+    const docs = Array.from({ length: Math.min(1_000, count - ids.length) }, (_, offset) => copyOrder(templates[(ids.length + offset) % templates.length], ids.length + offset));
+    await orders.insertMany(docs, { ordered: false });
+    ids.push(...docs.map((doc) => doc.orderId as string));
+  }
+  return { database, ids, created: created.ids.length, createSeconds: created.seconds, timeLimitSeconds, copySeconds: (performance.now() - started) / 1000 };
+}
+
+function copyOrder(template: Document, index: number): Document {
+  const orderId = `ORD-BENCHCOPY-${String(index).padStart(6, '0')}`;
+  return { ...template, _id: orderId, orderId, outbox: (template.outbox as Document[]).map((entry) => ({ ...entry, id: randomUUID() })) };
+}
+
+async function createThroughService(database: string, count: number, timeLimitSeconds: number): Promise<{ ids: string[]; seconds: number }> {
   const writer = await ServiceProcess.start('backlog-writer', { MONGODB_DATABASE: database, OUTBOX_RELAY_ENABLED: 'false' });
   try {
     const ids: string[] = [];
@@ -37,9 +60,8 @@ export async function prepareBacklog(count: number, timeLimitSeconds: number): P
       { abortOnError: true, maxMs: timeLimitSeconds * 1000 },
     );
     if (sample.errors) throw new Error(`${sample.errors} of ${count} backlog creates failed (first: ${sample.firstError})`);
-    return { database, ids, asked: count, createSeconds: sample.elapsedMs / 1000, timeLimitSeconds };
+    return { ids, seconds: sample.elapsedMs / 1000 };
   } finally {
-    // All creates were acknowledged; a graceful stop would publish part of the backlog (OutboxRelay.stop drains).
     await writer.kill();
   }
 }
@@ -251,7 +273,7 @@ export async function drainSection(context: BenchContext, backlog: Backlog): Pro
       { what: drained === true ? 'same, counted from the replica process spawn' : `events/s over the ${limit} s waited, from spawn`, n: count, opsPerSec: overallRate },
     ];
     const notes = [
-      `Backlog: ${ids.size} orders created through GraphQL (32 in flight) on a replica with OUTBOX_RELAY_ENABLED=false in ${backlog.createSeconds.toFixed(1)} s (${Math.round(ids.size / backlog.createSeconds)} creates/s with the relay off)${ids.size < backlog.asked ? ` — ${backlog.asked.toLocaleString('en-US')} were asked for, but creating them is capped at ${backlog.timeLimitSeconds} s (BENCH_BACKLOG_MAX_S) to keep the run short` : ''}; that replica was then killed and FerretDB restarted on the same data. Before the relay replica started, the store, asked for orders with unpublished events, ${pendingBefore}.`,
+      `Backlog: ${backlog.created} orders created through GraphQL (32 in flight) on a replica with OUTBOX_RELAY_ENABLED=false in ${backlog.createSeconds.toFixed(1)} s (${Math.round(backlog.created / backlog.createSeconds)} creates/s with the relay off; creating is capped at ${backlog.timeLimitSeconds} s, BENCH_BACKLOG_MAX_S), that replica then killed${ids.size > backlog.created ? `, and ${(ids.size - backlog.created).toLocaleString('en-US')} copies of those documents under new order and event ids inserted with the driver in ${backlog.copySeconds.toFixed(1)} s` : ''}; FerretDB restarted on the same data. Before the relay replica started, the store, asked for orders with unpublished events, ${pendingBefore}.`,
       `Relay replica: node dist/main.js with the relay on, same database; /ready after ${((ready - spawned) / 1000).toFixed(1)} s; ${count ? `first event consumed ${((first - spawned) / 1000).toFixed(1)} s after spawn, last ${((last - spawned) / 1000).toFixed(1)} s after spawn` : 'no event consumed'}.`,
       `${drained === true ? 'Every event arrived' : `Only ${count} of ${ids.size} events arrived within the ${limit} s waited (BENCH_DRAIN_WAIT_S)`}; ${duplicates} duplicates.${drained === true ? '' : ` Then the store, asked for orders with unpublished events, ${storeWhileRunning}; the replica's own count: ${publishedByReplica}. After the replica was killed, the store ${storeAfterKill}${cpu === null ? '' : `; FerretDB then used ${Math.round(cpu)} % of a CPU over 3 s${storeAfterKill.startsWith('answered') ? '' : cpu < 10 ? ' (stuck, not working)' : ' (still working on the relay\'s command)'}`}.`}`,
       'Path: at start the replica takes the sweeper lease and sweeps: one scan of the orders collection for pending outboxes (an indexed query on MongoDB, a read of every document on FerretDB), sending each batch of 500 orders to Kafka as the scan returns it; recording the events published (one primary-key update per order) runs behind the sends (src/events/outbox-relay.ts).',

@@ -32,6 +32,12 @@ const AGGREGATE_PROJECTION = Object.fromEntries(STORAGE_ONLY_FIELDS.map((field) 
 const FOR_CHANGE_FIELDS: ReadonlyArray<string> = ['outboxSeq', 'outboxLeaseOwner', 'outboxLeaseUntil'];
 const FOR_CHANGE_PROJECTION = Object.fromEntries(STORAGE_ONLY_FIELDS.filter((field) => !FOR_CHANGE_FIELDS.includes(field)).map((field) => [field, 0]));
 
+/** The events a write stored, and whether they were leased to the writing replica's relay (so it may send them as is). */
+export interface StoredEvents {
+  entries: OutboxEntryDoc[];
+  leasedToWriter: boolean;
+}
+
 /** Thrown when the conditional write found another version: someone else changed the order first. */
 export class ConcurrentWrite extends Error {
   constructor(readonly orderId: string) {
@@ -87,7 +93,7 @@ export class OrderRepository {
    * Stores a new order with its events. `lease` (null when this replica runs no relay) hands the events to the writing
    * replica's relay in the same write, so no other replica publishes them while it lives.
    */
-  async insert(order: Order, events: PendingEvent[], context: RequestContext, lease: OutboxLease | null): Promise<void> {
+  async insert(order: Order, events: PendingEvent[], context: RequestContext, lease: OutboxLease | null): Promise<StoredEvents> {
     const outbox = toOutboxEntries(events, 0, order.updatedAt, context);
     await this.model.collection.insertOne({
       _id: order.orderId as never,
@@ -98,20 +104,23 @@ export class OrderRepository {
       outboxPublishedSeq: 0,
       ...leaseFields(outbox.length > 0 ? lease : null),
     });
+    return { entries: outbox, leasedToWriter: lease !== null };
   }
 
   /** Stores `next` over `loaded` if nobody wrote in between; appends the events to the outbox in the same write. */
-  async update(loaded: LoadedOrder, next: Order, events: PendingEvent[], context: RequestContext, lease: OutboxLease | null): Promise<void> {
+  async update(loaded: LoadedOrder, next: Order, events: PendingEvent[], context: RequestContext, lease: OutboxLease | null): Promise<StoredEvents> {
     const outbox = toOutboxEntries(events, loaded.outboxSeq, next.updatedAt, context);
+    const keepsOthersLease = othersLiveLease(loaded.lease, lease);
     const update: UpdateFilter<Document> =
       outbox.length > 0
         ? {
-            $set: { ...next, outboxPending: true, outboxSeq: loaded.outboxSeq + outbox.length, ...leaseAfterWrite(loaded.lease, lease) },
+            $set: { ...next, outboxPending: true, outboxSeq: loaded.outboxSeq + outbox.length, ...(keepsOthersLease ? {} : leaseFields(lease)) },
             $push: { outbox: { $each: outbox } } as Document,
           }
         : { $set: next };
     const result = await this.model.collection.updateOne({ _id: next.orderId as never, tenantId: next.tenantId, version: loaded.order.version }, update);
     if (result.matchedCount !== 1) throw new ConcurrentWrite(next.orderId);
+    return { entries: outbox, leasedToWriter: lease !== null && !keepsOthersLease };
   }
 }
 
@@ -124,9 +133,8 @@ function leaseFields(lease: OutboxLease | null) {
  * A live lease of another replica stays: its relay may be sending this order's earlier events right now, and it
  * publishes the new ones too when it finds them while recording (OutboxRelay), so they cannot overtake or repeat.
  */
-function leaseAfterWrite(current: OutboxLease | null, ours: OutboxLease | null) {
-  const othersLive = current !== null && current.owner !== ours?.owner && current.until.getTime() > Date.now();
-  return othersLive ? {} : leaseFields(ours);
+function othersLiveLease(current: OutboxLease | null, ours: OutboxLease | null): boolean {
+  return current !== null && current.owner !== ours?.owner && current.until.getTime() > Date.now();
 }
 
 function toOutboxEntries(events: PendingEvent[], lastSeq: number, time: Date, context: RequestContext): OutboxEntryDoc[] {

@@ -8,7 +8,7 @@ import type { Metrics } from '../observability/metrics';
 import type { RequestContext } from '../observability/request-context';
 import type { RelayHandoff } from '../events/outbox-relay';
 import type { OrderLocks } from '../store/order-locks';
-import { ConcurrentWrite, type OrderRepository, type PendingEvent } from '../store/order.repository';
+import { ConcurrentWrite, type OrderRepository, type PendingEvent, type StoredEvents } from '../store/order.repository';
 
 
 /**
@@ -24,10 +24,9 @@ export class OrderWriter {
   ) {}
 
   async create(decision: NonNullable<Decision>, context: RequestContext): Promise<Order> {
-    const events = this.pendingEvents(null, decision);
-    await this.repository.insert(decision.order, events, context, this.relay.leaseForNewEvents());
+    const stored = await this.repository.insert(decision.order, this.pendingEvents(null, decision), context, this.relay.leaseForNewEvents());
     this.metrics.ordersCreated.inc({ priority: decision.order.priority });
-    if (events.length > 0) this.relay.eventsStored(decision.order.orderId);
+    this.handOver(decision.order, stored);
     return decision.order;
   }
 
@@ -45,9 +44,9 @@ export class OrderWriter {
       }
       const decision = decide(loaded.order);
       if (!decision) return loaded.order;
-      const events = this.pendingEvents(loaded.order, decision);
+      let stored: StoredEvents;
       try {
-        await this.repository.update(loaded, decision.order, events, context, this.relay.leaseForNewEvents());
+        stored = await this.repository.update(loaded, decision.order, this.pendingEvents(loaded.order, decision), context, this.relay.leaseForNewEvents());
       } catch (error) {
         // Another replica wrote between our read and our write: the caller sees a precondition failure, nothing is lost.
         if (error instanceof ConcurrentWrite) throw new VersionMismatch(loaded.order.version, loaded.order.version + 1);
@@ -56,9 +55,15 @@ export class OrderWriter {
       if (decision.order.status !== loaded.order.status) {
         this.metrics.orderTransitions.inc({ from: loaded.order.status, to: decision.order.status });
       }
-      if (events.length > 0) this.relay.eventsStored(orderId);
+      this.handOver(decision.order, stored);
       return decision.order;
     });
+  }
+
+  /** Events leased to this replica's relay go to it as stored; others only nudge it to look (it may not own them). */
+  private handOver(order: Order, stored: StoredEvents): void {
+    if (stored.entries.length === 0) return;
+    this.relay.eventsStored(order.orderId, stored.leasedToWriter ? { tenantId: order.tenantId, entries: stored.entries } : undefined);
   }
 
   /**
