@@ -16,7 +16,7 @@ import { startPeriodicRefresh } from './observability/periodic-refresh';
 import { sweeperLease } from './store/sweeper-lease';
 import { ORDER_EVENTS_TOPIC, ORDER_LIVE_TOPIC, TOPIC_PARTITIONS } from './events/topics';
 import { IdempotencyStore } from './rest/idempotency.store';
-import { connectMongo, ensureIndexes } from './store/mongo';
+import { connectMongo, ensureIndexes, storeUsesSecondaryIndexes } from './store/mongo';
 import { OrderLocks } from './store/order-locks';
 import { DeadLetterRepository } from './store/dead-letter.repository';
 import { orderModel } from './store/order.document';
@@ -57,7 +57,7 @@ export async function startOrderService(config: Config, logger: Logger, options:
   const pubSub = createPubSubBus();
 
   const orders = orderModel(mongo);
-  await ensureIndexes([orders]);
+  await ensureIndexes([orders], { secondary: await storeUsesSecondaryIndexes(mongo) });
   const idempotency = IdempotencyStore.forConnection(mongo, logger);
   await idempotency.init();
   await kafka.ensureTopics([

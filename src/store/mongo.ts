@@ -1,4 +1,5 @@
-import mongoose, { type Connection } from 'mongoose';
+import type { Collection, CreateIndexesOptions, IndexSpecification } from 'mongodb';
+import mongoose, { type Connection, type Schema } from 'mongoose';
 
 /** One mongoose connection per service instance (not the global default), so tests can run several. */
 export async function connectMongo(uri: string, dbName: string): Promise<Connection> {
@@ -18,13 +19,41 @@ export async function pingMongo(connection: Connection, timeoutMs = 2_000): Prom
   await withTimeout(connection.db.admin().ping(), timeoutMs, 'mongodb ping');
 }
 
-/** Creates the collection and its indexes and fails loudly: mongoose's own background build swallows errors. */
-export async function ensureIndexes(models: Array<{ init(): Promise<unknown>; createCollection(): Promise<unknown>; createIndexes(): Promise<unknown> }>) {
+/**
+ * Whether the store answers queries from secondary indexes. FerretDB 1.x's SQLite backend never does (it looks
+ * documents up by `_id` only, and filters everything else in memory), yet keeps every index up to date on each write:
+ * with the orders' twelve, inserts ran 30 % and updates 45 % slower for nothing. FerretDB 2 (DocumentDB) and MongoDB
+ * use them.
+ */
+export async function storeUsesSecondaryIndexes(connection: Connection): Promise<boolean> {
+  const info = await connection.db!.admin().command({ buildInfo: 1 });
+  return !(typeof info.ferretdbVersion === 'string' && info.ferretdbVersion.startsWith('v1.'));
+}
+
+/** What ensureIndexes needs of a model. */
+interface IndexedModel {
+  createCollection(): Promise<unknown>;
+  createIndexes(): Promise<unknown>;
+  schema: Pick<Schema, 'indexes'>;
+  collection: Pick<Collection, 'createIndex'>;
+}
+
+/**
+ * Creates the collection and its indexes and fails loudly: mongoose's own background build swallows errors. Where the
+ * store cannot use secondary indexes, only unique ones are created (they still enforce their constraint).
+ */
+export async function ensureIndexes(models: IndexedModel[], options: { secondary: boolean }) {
   for (const model of models) {
     await model.createCollection().catch((error: { codeName?: string }) => {
       if (error.codeName !== 'NamespaceExists') throw error;
     });
-    await model.createIndexes();
+    if (options.secondary) {
+      await model.createIndexes();
+      continue;
+    }
+    for (const [key, indexOptions] of model.schema.indexes()) {
+      if (indexOptions?.unique) await model.collection.createIndex(key as IndexSpecification, indexOptions as CreateIndexesOptions);
+    }
   }
 }
 

@@ -1,10 +1,11 @@
 import { getModelForClass, index, prop } from '@typegoose/typegoose';
 import mongoose, { type Connection } from 'mongoose';
-import { connectMongo, ensureIndexes } from '../../src/store/mongo';
+import { connectMongo, ensureIndexes, storeUsesSecondaryIndexes } from '../../src/store/mongo';
 import { TEST_MONGODB_URI } from '../support/test-infra';
 import { uniqueName } from '../support/test-service';
 
 @index({ code: 1 }, { unique: true })
+@index({ size: 1 })
 class Widget {
   @prop({ required: true, type: String })
   code!: string;
@@ -19,7 +20,7 @@ describe('typegoose on the real FerretDB', () => {
 
   beforeAll(async () => {
     connection = await connectMongo(TEST_MONGODB_URI, uniqueName('roundtrip'));
-    await ensureIndexes([WidgetModel()]);
+    await ensureIndexes([WidgetModel()], { secondary: true });
   });
   afterAll(async () => {
     await connection.dropDatabase();
@@ -29,6 +30,15 @@ describe('typegoose on the real FerretDB', () => {
   it('creates the unique index it was asked for', async () => {
     const indexes = await WidgetModel().collection.indexes();
     expect(indexes).toEqual(expect.arrayContaining([expect.objectContaining({ key: { code: 1 }, unique: true })]));
+  });
+
+  it('knows FerretDB 1.x cannot use secondary indexes, and creates only the unique ones there', async () => {
+    expect(await storeUsesSecondaryIndexes(connection)).toBe(false);
+    const other = getModelForClass(Widget, { existingConnection: connection, options: { customName: 'widgets_lean' } });
+    await ensureIndexes([other], { secondary: false });
+    const keys = (await other.collection.indexes()).map((index) => index.key);
+    expect(keys).toEqual(expect.arrayContaining([{ _id: 1 }, { code: 1 }]));
+    expect(keys).not.toContainEqual({ size: 1 });
   });
 
   it('inserts, refuses a duplicate key, and finds what was stored', async () => {
