@@ -14,8 +14,10 @@ start() {
   [ "${1:-}" = "--fresh" ] && rm -rf "$dir/data"
   mkdir -p "$dir/data"
   require_disk "$dir" 256
-  # SQLite URL must be an existing absolute directory with a trailing slash.
-  nohup "$bin" --handler=sqlite --sqlite-url="file:$dir/data/" \
+  # SQLite URL must be an existing absolute directory with a trailing slash. WAL (FerretDB's default) with
+  # synchronous=NORMAL: no fsync per commit, so writes run ~1.5x faster; a killed process (FerretDB's or ours) loses
+  # nothing, only a power cut or OS crash can lose the last commits (docs/decisions.md).
+  nohup "$bin" --handler=sqlite --sqlite-url="file:$dir/data/?_pragma=synchronous(normal)" \
     --listen-addr="127.0.0.1:$FERRETDB_PORT" --state-dir=- --debug-addr=- --telemetry=disable \
     --log-level=warn >"$logfile" 2>&1 &
   echo $! >"$pidfile"
