@@ -134,13 +134,13 @@ export async function addCreatesRelayOn(
   const replica = await startRelayOn();
   const roundLimitS = context.load.relayOnRoundSeconds;
   try {
-    const on = await createsComparison(context, replica.url, replica.orders, template, { n: context.load.n, warmup: 50, rounds: 1, maxRoundMs: roundLimitS * 1000 });
+    const on = await createsComparison(context, replica.url, replica.orders, template, { n: context.load.n, warmup: 50, rounds: context.load.rounds, maxRoundMs: roundLimitS * 1000 });
     const onRatio = ratioRow(on);
     section.rows.push(rowOf('raw driver insertOne (baseline, relay-on run)', on.baseline));
     section.rows.push(rowOf('GraphQL createOrder, replica as deployed (relay on)', on.subject, { ratio: `${pct(onRatio)} of raw`, aim: '≥ 50 %', met: onRatio >= 0.5 }));
     const pending = await probeStore(replica.orders, { outboxPending: true });
     section.notes.push(
-      `Relay-on run: a fresh replica and database, 50 warm-up each, then one round per side limited to ${roundLimitS} s${on.truncated ? ' (reached, so fewer than N operations ran)' : ''}. Both sides share the store with the relay, which reads each new order by id and records it published (one more write per order). Afterwards the store, asked for orders with unpublished events, ${pending}.`,
+      `Relay-on run: a fresh replica and database, 50 warm-up each, then ${context.load.rounds} alternating rounds per side, each limited to ${roundLimitS} s${on.truncated ? ' (reached, so fewer than N operations ran)' : ''}. Both sides share the store with the relay, which reads each new order by id and records it published (one more write per order). Afterwards the store, asked for orders with unpublished events, ${pending}.`,
     );
   } catch (error) {
     const pending = await probeStore(replica.orders, { outboxPending: true });
