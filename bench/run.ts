@@ -48,7 +48,7 @@ const LOAD = {
   dlqSpacingMs: num('BENCH_DLQ_SPACING_MS', 500),
   dlqStatsSizes: (process.env.BENCH_DLQ_STATS_SIZES ?? '10000,100000').split(',').map(Number).filter((size) => size > 0),
   seedBudgetSeconds: num('BENCH_SEED_BUDGET_S', 120),
-  /** Whether the DLQ stats replica runs its relay (its 500 ms poll scans the same collection). */
+  /** Whether the DLQ stats replica runs its relay (as the sweeping replica it scans the same collection). */
   dlqStatsRelay: process.env.BENCH_DLQ_STATS_RELAY !== 'off',
 };
 

@@ -43,7 +43,7 @@ export function createMetrics() {
     }),
     eventPublishLatency: new Histogram({
       name: 'event_publish_latency_seconds',
-      help: 'Time from storing an event to Kafka acknowledging it',
+      help: 'Time from an event being raised (its change decided, just before it is stored) to Kafka acknowledging it',
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1, 2.5, 5, 10, 30],
       registers: [registry],
     }),
