@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Stops the local FerretDB and Kafka started by up.sh (by PID file, never by process name).
+# Stops the local SecantusDB and Kafka started by up.sh (by PID file, never by process name). Data stays.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 "$INFRA_DIR/kafka.sh" stop || true
-"$INFRA_DIR/ferretdb.sh" stop || true
+"$INFRA_DIR/secantusdb.sh" stop || true

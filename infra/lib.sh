@@ -5,15 +5,15 @@ set -euo pipefail
 INFRA_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 PROJECT_DIR="$(cd "$INFRA_DIR/.." && pwd)"
 
-FERRETDB_VERSION="${FERRETDB_VERSION:-v1.24.2}"
 KAFKA_VERSION="${KAFKA_VERSION:-4.1.1}"
 
 # Machine-level cache, shared by every clone on this machine (CI clones included).
 CACHE_DIR="${WMS_CACHE_DIR:-$HOME/.cache/wms-order-service}"
-# Per-clone runtime state: data directories, logs, PID files.
-RUN_DIR="${WMS_RUN_DIR:-$PROJECT_DIR/.run}"
+# Per-clone runtime state: data directories, logs, PID files. `npm start` keeps its servers' data in .run/local/
+# across restarts; the tests and the bench use folders of their own, fresh every run.
+RUN_DIR="${WMS_RUN_DIR:-$PROJECT_DIR/.run/local}"
 
-FERRETDB_PORT="${FERRETDB_PORT:-27017}"
+STORE_PORT="${STORE_PORT:-27017}"
 KAFKA_PORT="${KAFKA_PORT:-9092}"
 KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-9093}"
 
@@ -49,6 +49,18 @@ java_home() {
     [ -x "$candidate/bin/java" ] && { echo "$candidate"; return; }
   done
   die "Java 17 not found: install openjdk-17-jre-headless or set JAVA_HOME"
+}
+
+# SecantusDB ships wheels for CPython 3.11-3.13: the first of those found, or PYTHON when set.
+python_for_store() {
+  local candidate
+  for candidate in ${PYTHON:-} python3.13 python3.12 python3.11 python3; do
+    command -v "$candidate" >/dev/null 2>&1 || continue
+    if "$candidate" -c 'import sys; sys.exit(0 if (3, 11) <= sys.version_info[:2] <= (3, 13) else 1)' 2>/dev/null; then
+      command -v "$candidate"; return
+    fi
+  done
+  die "Python 3.11, 3.12 or 3.13 is required for the local SecantusDB (found: $(python3 --version 2>&1 || echo none)); install python3 and python3-venv, or set PYTHON"
 }
 
 pid_alive() { [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null; }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `npm start`: runs the service. Without MONGODB_URI and KAFKA_BROKERS it first provisions and starts a
-# local FerretDB and Kafka (first run: a few minutes of building) and stops them again when the service exits.
+# `npm start`: runs the service. Without MONGODB_URI and KAFKA_BROKERS it first provisions and starts a local
+# SecantusDB and Kafka (first run: about a minute of installing) on the data of the last run (.run/local/; `npm run
+# reset` wipes it), and stops them again when the service exits.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$PROJECT_DIR"
 
@@ -18,7 +19,7 @@ npm run --silent build
 if $local_infra; then
   trap '"$INFRA_DIR/down.sh"' EXIT
   "$INFRA_DIR/up.sh"
-  export MONGODB_URI="mongodb://127.0.0.1:$FERRETDB_PORT/"
+  export MONGODB_URI="mongodb://127.0.0.1:$STORE_PORT/?directConnection=true"
   export KAFKA_BROKERS="127.0.0.1:$KAFKA_PORT"
 fi
 

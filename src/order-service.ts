@@ -16,8 +16,8 @@ import { startPeriodicRefresh } from './observability/periodic-refresh';
 import { sweeperLease } from './store/sweeper-lease';
 import { ORDER_EVENTS_TOPIC, ORDER_LIVE_TOPIC, TOPIC_PARTITIONS } from './events/topics';
 import { IdempotencyStore } from './rest/idempotency.store';
-import { connectMongo, ensureIndexes, storeUsesSecondaryIndexes } from './store/mongo';
-import { OrderLocks } from './store/order-locks';
+import { connectMongo, ensureIndexes } from './store/mongo';
+import { DeadLetterStatsRepository } from './store/dead-letter-stats.repository';
 import { DeadLetterRepository } from './store/dead-letter.repository';
 import { orderModel } from './store/order.document';
 import { OrderRepository } from './store/order.repository';
@@ -57,8 +57,10 @@ export async function startOrderService(config: Config, logger: Logger, options:
   const pubSub = createPubSubBus();
 
   const orders = orderModel(mongo);
-  await ensureIndexes([orders], { secondary: await storeUsesSecondaryIndexes(mongo) });
-  const idempotency = IdempotencyStore.forConnection(mongo, logger);
+  const deadLetterStats = new DeadLetterStatsRepository(mongo);
+  await ensureIndexes([orders]);
+  await deadLetterStats.ensureIndexes();
+  const idempotency = IdempotencyStore.forConnection(mongo);
   await idempotency.init();
   await kafka.ensureTopics([
     { topic: ORDER_EVENTS_TOPIC, numPartitions: TOPIC_PARTITIONS },
@@ -66,13 +68,12 @@ export async function startOrderService(config: Config, logger: Logger, options:
   ]);
   await kafka.connect();
 
-  const locks = new OrderLocks();
-  const repository = new OrderRepository(orders);
+  const repository = new OrderRepository(orders, mongo, deadLetterStats);
   const relayOptions = { pollIntervalMs: config.OUTBOX_POLL_INTERVAL, ...options.relay };
   const relayOwner = relayOwnerId();
-  const relay = new OutboxRelay(relayOwner, new OutboxRepository(orders), sweeperLease(mongo, relayOwner), kafka, locks, metrics, logger, relayOptions);
-  const writer = new OrderWriter(repository, locks, metrics, relay);
-  const deadLetterQueries = new DeadLetterQueries(new DeadLetterRepository(orders), repository, metrics);
+  const relay = new OutboxRelay(relayOwner, new OutboxRepository(orders), sweeperLease(mongo, relayOwner), kafka, metrics, logger, relayOptions);
+  const writer = new OrderWriter(repository, metrics, relay);
+  const deadLetterQueries = new DeadLetterQueries(new DeadLetterRepository(orders), deadLetterStats, repository, metrics);
   const services: AppServices = {
     config,
     logger,
@@ -92,7 +93,6 @@ export async function startOrderService(config: Config, logger: Logger, options:
   const liveFeed = new LiveFeed(kafka, pubSub, logger, config.SERVICE_NAME);
   await liveFeed.start();
   if (config.OUTBOX_RELAY_ENABLED) relay.start();
-  idempotency.startCleanup();
   const backlogGauges = startPeriodicRefresh(async () => {
     const { orders: pending, oldestAgeSeconds } = await relay.backlog();
     metrics.outboxBacklog.set(pending);
@@ -131,7 +131,6 @@ export async function startOrderService(config: Config, logger: Logger, options:
       await apollo.stop(); // drains HTTP (in-flight requests finish) and closes subscriptions
       backlogGauges.stop();
       dlqGauges.stop();
-      idempotency.stopCleanup();
       await relay.stop(); // publishes what the last requests stored
       await liveFeed.stop();
       await kafka.disconnect();

@@ -10,12 +10,12 @@ export const PROJECT_DIR = join(__dirname, '..', '..', '..');
 
 export const BENCH_INFRA_ENV = {
   WMS_RUN_DIR: join(PROJECT_DIR, '.run', 'bench'),
-  FERRETDB_PORT: '27517',
+  STORE_PORT: '27517',
   KAFKA_PORT: '9592',
   KAFKA_CONTROLLER_PORT: '9593',
 };
 
-export const BENCH_MONGODB_URI = `mongodb://127.0.0.1:${BENCH_INFRA_ENV.FERRETDB_PORT}/`;
+export const BENCH_MONGODB_URI = `mongodb://127.0.0.1:${BENCH_INFRA_ENV.STORE_PORT}/?directConnection=true`;
 export const BENCH_KAFKA_BROKERS = `127.0.0.1:${BENCH_INFRA_ENV.KAFKA_PORT}`;
 
 /** Runs `infra/<script>`; rejects with the script's stderr tail when it fails or exceeds the time-out. */

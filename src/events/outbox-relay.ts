@@ -5,7 +5,6 @@ import type { Logger } from 'pino';
 import type { Metrics } from '../observability/metrics';
 import { endSpans, startPublishSpan, traceHeaders, untraced } from '../observability/tracing';
 import type { OutboxEntryDoc } from '../store/order.document';
-import type { OrderLocks } from '../store/order-locks';
 import type { OutboxLease, OutboxRepository, PendingOutbox, PublishedMark } from '../store/outbox.repository';
 import type { SweeperLease } from '../store/sweeper-lease';
 import { CLOUDEVENTS_CONTENT_TYPE, toCloudEvent } from './cloudevent';
@@ -41,8 +40,8 @@ const DEFAULT_OPTIONS: OutboxRelayOptions = { pollIntervalMs: 10_000, leaseMs: 3
 const MAX_BACKOFF_MS = 5_000;
 /** A batch not acknowledged by then is retried on a fresh producer (the events stay in the outbox meanwhile). */
 const SEND_TIMEOUT_MS = 10_000;
-/** Records written per lock acquisition: writers to those orders wait meanwhile. */
-const RECORD_CHUNK = 50;
+/** Orders recorded per bulk write. */
+const RECORD_BATCH = 500;
 /** An order the other path is sending right now is looked at again after this. */
 const BUSY_RETRY_MS = 20;
 
@@ -65,8 +64,7 @@ const backoff = (failures: number) => Math.min(MAX_BACKOFF_MS, 100 * 2 ** Math.m
  *
  * Delivery is at least once: events are sent with acks = all before anything is recorded, so a crash or a broker outage
  * delays events and never drops them; consumers de-duplicate by the CloudEvents id fixed at write time. Recording what
- * was sent runs behind the sends (under the orders' locks, because FerretDB's conditional updates are read-then-write);
- * until the store has it, this relay remembers what it sent and never sends it again. One order is never in two
+ * was sent runs behind the sends, each a conditional single-document update that cannot undo a writer's; until the store has it, this relay remembers what it sent and never sends it again. One order is never in two
  * sends at once, so its events cannot overtake each other.
  */
 export class OutboxRelay implements RelayHandoff {
@@ -99,7 +97,6 @@ export class OutboxRelay implements RelayHandoff {
     private readonly outbox: OutboxRepository,
     private readonly sweeper: SweeperLease,
     private readonly kafka: KafkaClient,
-    private readonly locks: OrderLocks,
     private readonly metrics: Metrics,
     private readonly logger: Logger,
     options: Partial<OutboxRelayOptions> = {},
@@ -257,7 +254,7 @@ export class OutboxRelay implements RelayHandoff {
       .then(
         () => {
           this.sweepFailures = 0;
-          // A sweep that reads a large collection (a scan on FerretDB) takes at most a fifth of the store's time.
+          // However large the backlog, sweeping takes at most a fifth of the store's time.
           this.nextSweepAt = Math.max(this.nextSweepAt, Date.now() + 4 * (Date.now() - started));
         },
         (error) => {
@@ -367,15 +364,12 @@ export class OutboxRelay implements RelayHandoff {
         const marks: PublishedMark[] = [];
         for (const [orderId, position] of this.sent) {
           if (position.recordedAt === null) marks.push({ orderId, upToSeq: position.upToSeq });
-          if (marks.length === RECORD_CHUNK) break;
+          if (marks.length === RECORD_BATCH) break;
         }
         if (marks.length === 0 || Date.now() > this.recordUntil || (this.sweeping && this.running)) return;
         let allCleared: boolean;
         try {
-          allCleared = await this.locks.withOrders(
-            marks.map((mark) => mark.orderId),
-            () => this.outbox.markPublished(marks),
-          );
+          allCleared = await this.outbox.markPublished(marks);
         } catch (error) {
           // Sent events stay remembered here, so nothing is sent twice while the store is away; retry shortly.
           this.logger.warn({ err: error }, 'outbox relay could not record published events; will retry');

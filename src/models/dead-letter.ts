@@ -1,11 +1,11 @@
 import { refuse } from './order-transitions';
 import { DeadLetterEntryAlreadyResolved, DeadLetterEntryNotFound } from './order.errors';
 import type { DlqMove } from './order.input';
-import { DLQ_RESOLUTIONS, type DeadLetterEntry, type DeadLetterRecord, type DlqResolution, type Order, type OrderSnapshot } from './order.types';
+import type { DeadLetterEntry, DeadLetterRecord, DlqResolution, Order, OrderSnapshot } from './order.types';
 
 /**
  * The dead letter queue's own rules (CONTRACT §3), pure: opening an entry (or reopening it after a resolution),
- * resolving it, telling which writes change the queue, and turning per-group counts into the queue's statistics.
+ * resolving it, and telling which writes change the queue. Its statistics: dead-letter-stats.ts.
  * What a resolution does to the order itself is in order.reprocessing.ts.
  */
 
@@ -78,56 +78,4 @@ export function deadLetterChange(before: Pick<Order, 'deadLetter'> | null, after
 /** Entries older than `hours` (fractional) were created before this instant; whole milliseconds, so 1.5 h is exactly 5 400 000 ms. */
 export function olderThanCutoff(now: Date, hours: number): Date {
   return new Date(now.getTime() - Math.round(hours * 3_600_000));
-}
-
-/** Entries counted per distinct (resolved, failure status, resolution, retry count), as the store's one `$group … $sum` returns them. */
-export interface DeadLetterGroupCount {
-  resolved: boolean;
-  failureStatus: string;
-  resolution: DlqResolution | null;
-  retryCount: number;
-  count: number;
-}
-
-export interface DeadLetterStats {
-  /** Current entries, one per order (earlier, reopened entries are history, not counted). */
-  totalEntries: number;
-  unresolvedCount: number;
-  resolvedCount: number;
-  /** Over unresolved entries, so the values sum to `unresolvedCount`; largest first. */
-  byFailureStatus: Array<{ failureStatus: string; count: number }>;
-  /** Over resolved entries, every resolution listed (0 when none), so the values sum to `resolvedCount`. */
-  byResolution: Array<{ resolution: DlqResolution; count: number }>;
-  oldestUnresolvedAt: Date | null;
-  /** Mean failed attempts over all current entries, to 2 decimals; 0 when the queue is empty. */
-  averageRetries: number;
-}
-
-export function summariseDeadLetters(groups: readonly DeadLetterGroupCount[], oldestUnresolvedAt: Date | null): DeadLetterStats {
-  const byFailureStatus = new Map<string, number>();
-  const byResolution = new Map<DlqResolution, number>(DLQ_RESOLUTIONS.map((resolution) => [resolution, 0]));
-  let totalEntries = 0;
-  let unresolvedCount = 0;
-  let retries = 0;
-  for (const group of groups) {
-    totalEntries += group.count;
-    retries += group.retryCount * group.count;
-    if (group.resolved) {
-      if (group.resolution) byResolution.set(group.resolution, (byResolution.get(group.resolution) ?? 0) + group.count);
-    } else {
-      unresolvedCount += group.count;
-      byFailureStatus.set(group.failureStatus, (byFailureStatus.get(group.failureStatus) ?? 0) + group.count);
-    }
-  }
-  return {
-    totalEntries,
-    unresolvedCount,
-    resolvedCount: totalEntries - unresolvedCount,
-    byFailureStatus: [...byFailureStatus]
-      .map(([failureStatus, count]) => ({ failureStatus, count }))
-      .sort((a, b) => b.count - a.count || a.failureStatus.localeCompare(b.failureStatus)),
-    byResolution: [...byResolution].map(([resolution, count]) => ({ resolution, count })),
-    oldestUnresolvedAt: unresolvedCount > 0 ? oldestUnresolvedAt : null,
-    averageRetries: totalEntries === 0 ? 0 : Math.round((retries / totalEntries) * 100) / 100,
-  };
 }

@@ -3,7 +3,7 @@
  * and `details` that the GraphQL error formatter copies into `extensions`, so no client parses a message.
  */
 
-export type DomainErrorCode = 'NOT_FOUND' | 'CONFLICT' | 'PRECONDITION_FAILED' | 'BAD_USER_INPUT' | 'ORDER_INVALID';
+export type DomainErrorCode = 'NOT_FOUND' | 'CONFLICT' | 'PRECONDITION_FAILED' | 'BAD_USER_INPUT' | 'ORDER_INVALID' | 'SERVICE_UNAVAILABLE';
 
 export abstract class DomainError extends Error {
   abstract readonly code: DomainErrorCode;
@@ -70,6 +70,21 @@ export class VersionMismatch extends DomainError {
   ) {
     super(`expected version ${expected} but the order is at version ${actual}`);
     this.details = { expectedVersion: expected, actualVersion: actual };
+  }
+}
+
+/**
+ * Other writers changed the order before every one of this change's attempts could land. Nothing was stored; the
+ * caller may retry (REST answers 503 with Retry-After).
+ */
+export class WriteContention extends DomainError {
+  readonly code = 'SERVICE_UNAVAILABLE';
+  override readonly name = 'WriteContention';
+  readonly details: { orderId: string; attempts: number };
+
+  constructor(readonly orderId: string, attempts: number) {
+    super(`order ${orderId} is being changed by too many writers at once; retry shortly`);
+    this.details = { orderId, attempts };
   }
 }
 

@@ -58,6 +58,12 @@ export function createMetrics() {
       labelNames: ['type'] as const,
       registers: [registry],
     }),
+    writeConflicts: new Counter({
+      name: 'order_write_conflicts_total',
+      help: 'Order writes that lost a version race to another writer: decided again on the fresh order (retried), or given up after every attempt (gave_up)',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
     retriesRecorded: new Counter({
       name: 'order_retries_total',
       help: 'Failed processing attempts recorded (retry count increments), by failure status',

@@ -1,26 +1,24 @@
 import { createHash } from 'node:crypto';
 import type { Collection, ObjectId } from 'mongodb';
 import type { Connection } from 'mongoose';
-import type { Logger } from 'pino';
 import type { RestResponse } from './rest-route';
 
 /**
  * Idempotency-Key bookkeeping (CONTRACT §4) in the collection `idempotency_keys`.
  *
  * A request claims its key by INSERTING a record before it runs; the unique index on (tenant, method, path, key)
- * makes exactly one of any number of concurrent claims succeed (FerretDB included: it enforces unique indexes and
- * answers a duplicate with error 11000), with no transaction and no read-then-write race. The winner runs the
- * operation and stores its response; the others see the record: in flight → 409, finished → replay.
+ * makes exactly one of any number of concurrent claims succeed (a duplicate answers error 11000), with no
+ * transaction and no read-then-write race. The winner runs the operation and stores its response; the others see the
+ * record: in flight → 409, finished → replay.
  *
- * Expiry: FerretDB 1.x has no TTL indexes, so every read treats a record past `expiresAt` as absent, and a periodic
- * sweep deletes expired ones. On MongoDB the TTL index does the same job too.
+ * Expiry: a TTL index deletes records once `expiresAt` has passed. The store's TTL monitor runs only now and then
+ * (every 60 s on MongoDB), so a claim also treats a record past `expiresAt` as absent.
  */
 
 export const IDEMPOTENCY_COLLECTION = 'idempotency_keys';
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 /** A claim whose request never finished (process crash) can be taken over after this long. */
 export const IDEMPOTENCY_LEASE_MS = 2 * 60 * 1000;
-const CLEANUP_INTERVAL_MS = 10 * 60 * 1000;
 
 export interface IdempotencyScope {
   tenantId: string;
@@ -71,45 +69,20 @@ function canonicalJson(value: unknown): string {
 }
 
 export class IdempotencyStore {
-  private cleanupTimer: NodeJS.Timeout | null = null;
-
   constructor(
     private readonly collection: Collection<IdempotencyRecord>,
-    private readonly logger: Logger,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  static forConnection(mongo: Connection, logger: Logger): IdempotencyStore {
+  static forConnection(mongo: Connection): IdempotencyStore {
     if (!mongo.db) throw new Error('MongoDB connection is not open');
-    return new IdempotencyStore(mongo.db.collection<IdempotencyRecord>(IDEMPOTENCY_COLLECTION), logger);
+    return new IdempotencyStore(mongo.db.collection<IdempotencyRecord>(IDEMPOTENCY_COLLECTION));
   }
 
-  /** Creates the unique index the claims rely on (must succeed) and the TTL index (where the server has them). */
+  /** The unique index the claims rely on, and the TTL index that expires records. */
   async init(): Promise<void> {
     await this.collection.createIndex({ tenantId: 1, method: 1, path: 1, key: 1 }, { unique: true, name: 'idempotency_scope' });
-    try {
-      await this.collection.createIndex({ expiresAt: 1 }, { expireAfterSeconds: 0, name: 'idempotency_expiry' });
-    } catch (error) {
-      this.logger.info({ err: error }, 'no TTL index for idempotency keys; the periodic sweep expires them');
-      await this.collection.createIndex({ expiresAt: 1 }, { name: 'idempotency_expiry_plain' }).catch(() => undefined);
-    }
-  }
-
-  startCleanup(intervalMs = CLEANUP_INTERVAL_MS): void {
-    this.cleanupTimer ??= setInterval(() => {
-      this.deleteExpired().catch((error) => this.logger.warn({ err: error }, 'idempotency key sweep failed'));
-    }, intervalMs);
-    this.cleanupTimer.unref();
-  }
-
-  stopCleanup(): void {
-    if (this.cleanupTimer) clearInterval(this.cleanupTimer);
-    this.cleanupTimer = null;
-  }
-
-  async deleteExpired(): Promise<number> {
-    const { deletedCount } = await this.collection.deleteMany({ expiresAt: { $lte: this.now() } });
-    return deletedCount;
+    await this.collection.createIndex({ expiresAt: 1 }, { expireAfterSeconds: 0, name: 'idempotency_expiry' });
   }
 
   /** Claims the key for this request, or says what to answer instead. */

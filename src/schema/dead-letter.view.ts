@@ -1,4 +1,4 @@
-import type { DeadLetterStats as Stats } from '../models/dead-letter';
+import type { DeadLetterStats as Stats } from '../models/dead-letter-stats';
 import { isEligibleForRetry } from '../models/order.rules';
 import type { DeadLetterRecord, Order as OrderState } from '../models/order.types';
 import type { StoredDeadLetter } from '../store/dead-letter.repository';

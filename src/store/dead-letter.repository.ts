@@ -1,8 +1,9 @@
 import type { FilterQuery } from 'mongoose';
-import { olderThanCutoff, type DeadLetterGroupCount } from '../models/dead-letter';
+import { olderThanCutoff } from '../models/dead-letter';
+import { counterKey, type DeadLetterCounters } from '../models/dead-letter-stats';
 import type { DeadLetterListQuery, RetryEligibilityQuery } from '../models/order.input';
 import { isFinished } from '../models/order.rules';
-import { ORDER_STATUSES, type DeadLetterEntry, type DlqResolution, type Order } from '../models/order.types';
+import { ORDER_STATUSES, type DeadLetterEntry, type Order } from '../models/order.types';
 import { STORAGE_ONLY_FIELDS, type OrderDoc, type OrderModel } from './order.document';
 
 /** A DLQ entry as read: the entry plus the order it belongs to. */
@@ -16,31 +17,35 @@ export interface StoredDeadLetter {
 const ENTRY_PROJECTION = { _id: 0, orderId: 1, tenantId: 1, customerId: 1, deadLetter: 1 } as const;
 const AGGREGATE_PROJECTION = Object.fromEntries(STORAGE_ONLY_FIELDS.map((field) => [field, 0]));
 const OPEN_STATUSES = ORDER_STATUSES.filter((status) => !isFinished({ status }));
+/** Orders holding a DLQ entry: those with a move date, as a range the DLQ indexes serve (every move is after 1970). */
+const HAS_ENTRY = { $gt: new Date(0) } as const;
 
 /**
  * Read side of reprocessing and the dead letter queue, over the orders collection (each DLQ entry lives in its order).
- * Only what FerretDB 1.24 serves: plain filters, sort/skip/limit, countDocuments, and `$group` with a single `$sum`
- * (a second accumulator in the same `$group` comes back as 0 there — see docs/decisions.md).
+ * Every query here is served by an index of order.document.ts (test/integration/store-plan.test.ts checks the plans).
  * Writes never happen here: every change goes through OrderWriter.
  */
 export class DeadLetterRepository {
   constructor(private readonly model: OrderModel) {}
 
+  // By `_id` alone, tenant and entry checked here (as OrderRepository.findById).
   async findEntry(tenantId: string, orderId: string): Promise<StoredDeadLetter | null> {
-    return this.model.findOne({ _id: orderId, tenantId, deadLetter: { $ne: null } }, ENTRY_PROJECTION).lean<StoredDeadLetter>();
+    const [entry] = await this.findEntries(tenantId, [orderId]);
+    return entry ?? null;
   }
 
   async findEntries(tenantId: string, orderIds: string[]): Promise<StoredDeadLetter[]> {
-    return this.model.find({ tenantId, orderId: { $in: orderIds }, deadLetter: { $ne: null } }, ENTRY_PROJECTION).lean<StoredDeadLetter[]>();
+    const found = await this.model.find({ _id: { $in: orderIds } }, ENTRY_PROJECTION).lean<StoredDeadLetter[]>();
+    return found.filter((entry) => entry.tenantId === tenantId && entry.deadLetter != null);
   }
 
   /** Newest first (moved to the DLQ most recently), ties by order id; `total` counts every match. */
   async list(tenantId: string, query: DeadLetterListQuery, now: Date): Promise<{ entries: StoredDeadLetter[]; total: number }> {
-    const filter: FilterQuery<OrderDoc> = { tenantId, deadLetter: { $ne: null } };
+    const filter: FilterQuery<OrderDoc> = { tenantId, 'deadLetter.createdAt': HAS_ENTRY };
     if (query.resolved !== null) filter['deadLetter.resolved'] = query.resolved;
     if (query.failureStatus !== null) filter['deadLetter.failureStatus'] = query.failureStatus;
     if (query.customerId !== null) filter.customerId = query.customerId;
-    if (query.olderThanHours !== null) filter['deadLetter.createdAt'] = { $lt: olderThanCutoff(now, query.olderThanHours) };
+    if (query.olderThanHours !== null) filter['deadLetter.createdAt'] = { ...HAS_ENTRY, $lt: olderThanCutoff(now, query.olderThanHours) };
     const [entries, total] = await Promise.all([
       this.model
         .find(filter, ENTRY_PROJECTION)
@@ -53,52 +58,42 @@ export class DeadLetterRepository {
     return { entries, total };
   }
 
-  /** Entries counted per (resolved, failure status, resolution, retry count): one `$group`, one `$sum`. */
-  async countGroups(tenantId: string | null): Promise<DeadLetterGroupCount[]> {
-    const match: FilterQuery<OrderDoc> = { deadLetter: { $ne: null } };
-    if (tenantId !== null) match.tenantId = tenantId;
-    const rows = await this.model.aggregate<{
-      _id: { resolved: boolean; failureStatus: string; resolution: DlqResolution | null; retryCount: number };
-      count: number;
-    }>([
-      { $match: match },
+  /**
+   * The queue's counters recounted from the entries themselves, in one aggregation: what the kept counters
+   * (dead-letter-stats.repository.ts) must always equal. It reads every entry of the tenant: for checks, not requests.
+   */
+  async recount(tenantId: string): Promise<DeadLetterCounters> {
+    const rows = await this.model.aggregate<{ _id: { resolved: boolean; key: string }; count: number; retries: number }>([
+      { $match: { tenantId, 'deadLetter.createdAt': HAS_ENTRY } },
       {
         $group: {
-          _id: {
-            resolved: '$deadLetter.resolved',
-            failureStatus: '$deadLetter.failureStatus',
-            resolution: '$deadLetter.resolution',
-            retryCount: '$deadLetter.retryCount',
-          },
+          _id: { resolved: '$deadLetter.resolved', key: { $cond: ['$deadLetter.resolved', '$deadLetter.resolution', '$deadLetter.failureStatus'] } },
           count: { $sum: 1 },
+          retries: { $sum: '$deadLetter.retryCount' },
         },
       },
     ]);
-    return rows.map(({ _id, count }) => ({
-      resolved: _id.resolved === true,
-      failureStatus: _id.failureStatus,
-      resolution: _id.resolution ?? null,
-      retryCount: _id.retryCount ?? 0,
-      count,
-    }));
+    const counters: DeadLetterCounters = { total: 0, unresolved: 0, retrySum: 0, byStatus: {}, byResolution: {} };
+    for (const { _id, count, retries } of rows) {
+      counters.total += count;
+      counters.retrySum += retries;
+      if (_id.resolved) counters.byResolution[counterKey(_id.key)] = count;
+      else {
+        counters.unresolved += count;
+        counters.byStatus[counterKey(_id.key)] = count;
+      }
+    }
+    return counters;
   }
 
-  /** When the longest-waiting unresolved entry was created (null when none); `tenantId` null: over all tenants. */
-  async oldestUnresolvedAt(tenantId: string | null): Promise<Date | null> {
-    const filter: FilterQuery<OrderDoc> = { 'deadLetter.resolved': false };
-    if (tenantId !== null) filter.tenantId = tenantId;
+  /** When the tenant's longest-waiting unresolved entry was moved to the queue (null when none): the first key of an index. */
+  async oldestUnresolvedAt(tenantId: string): Promise<Date | null> {
     const [oldest] = await this.model
-      .find(filter, { _id: 0, 'deadLetter.createdAt': 1 })
-      .sort({ 'deadLetter.createdAt': 1 })
+      .find({ tenantId, 'deadLetter.resolved': false, 'deadLetter.createdAt': HAS_ENTRY }, { _id: 0, 'deadLetter.createdAt': 1 })
+      .sort({ 'deadLetter.createdAt': 1, orderId: 1 })
       .limit(1)
       .lean<Array<{ deadLetter: { createdAt: Date } }>>();
     return oldest?.deadLetter.createdAt ?? null;
-  }
-
-  async countUnresolved(tenantId: string | null): Promise<number> {
-    const filter: FilterQuery<OrderDoc> = { 'deadLetter.resolved': false };
-    if (tenantId !== null) filter.tenantId = tenantId;
-    return this.model.countDocuments(filter);
   }
 
   /**
@@ -112,7 +107,8 @@ export class DeadLetterRepository {
       status: { $in: statuses },
       deadLettered: false,
       'retry.count': { $gte: 1, $lt: query.maxRetries },
-      'retry.nextRetryAt': { $ne: null, $lte: now },
+      // `$lte` matches dates only, so orders without a retry due never match.
+      'retry.nextRetryAt': { $lte: now },
     };
     const [orders, total] = await Promise.all([
       this.model.find(filter, AGGREGATE_PROJECTION).sort({ 'retry.nextRetryAt': 1, orderId: 1 }).limit(query.limit).lean<Order[]>(),

@@ -49,21 +49,24 @@ export class OutboxEntryDoc {
   schemaOptions: { collection: 'orders', versionKey: false, minimize: false },
   options: { allowMixed: Severity.ALLOW },
 })
-@index({ tenantId: 1, orderId: 1 }, { unique: true })
-@index({ tenantId: 1, status: 1, createdAt: -1 })
-@index({ tenantId: 1, priority: 1, createdAt: -1 })
-@index({ tenantId: 1, customerId: 1, createdAt: -1 })
-@index({ tenantId: 1, createdAt: -1 })
-@index({ 'backorders.backorderId': 1 })
-@index({ outboxPending: 1, outboxLeaseUntil: 1 })
-@index({ 'retry.nextRetryAt': 1 })
-// The dead letter queue is a view of the orders holding a `deadLetter` entry: list filters, newest first, stats.
-@index({ tenantId: 1, 'deadLetter.createdAt': -1 })
-@index({ tenantId: 1, 'deadLetter.resolved': 1, 'deadLetter.createdAt': -1 })
-@index({ tenantId: 1, 'deadLetter.failureStatus': 1, 'deadLetter.createdAt': -1 })
-@index({ tenantId: 1, customerId: 1, 'deadLetter.createdAt': -1 })
+// Every query has an index that serves its filter and its sort (test/integration/store-plan.test.ts checks the plans).
+// Order lists, newest first, per filter:
+@index({ tenantId: 1, createdAt: -1, orderId: -1 })
+@index({ tenantId: 1, status: 1, createdAt: -1, orderId: -1 })
+@index({ tenantId: 1, priority: 1, createdAt: -1, orderId: -1 })
+@index({ tenantId: 1, customerId: 1, createdAt: -1, orderId: -1 })
+@index({ tenantId: 1, 'backorders.backorderId': 1 })
+// Orders due for a retry, oldest due first.
+@index({ tenantId: 1, 'retry.nextRetryAt': 1, orderId: 1 })
+// The relay's sweep: only orders with unpublished events are in this index, so it stays as small as the backlog.
+@index({ outboxPending: 1 }, { name: 'outbox_pending', partialFilterExpression: { outboxPending: true } })
+// The dead letter queue is a view of the orders holding a `deadLetter` entry: list filters, newest first; the oldest unresolved.
+@index({ tenantId: 1, 'deadLetter.createdAt': -1, orderId: -1 })
+@index({ tenantId: 1, 'deadLetter.resolved': 1, 'deadLetter.createdAt': -1, orderId: -1 })
+@index({ tenantId: 1, 'deadLetter.failureStatus': 1, 'deadLetter.createdAt': -1, orderId: -1 })
+@index({ tenantId: 1, customerId: 1, 'deadLetter.createdAt': -1, orderId: -1 })
 export class OrderDoc {
-  /** The order id doubles as the primary key: FerretDB answers `_id` look-ups without scanning the collection. */
+  /** The order id doubles as the primary key (and would be the shard key): look-ups by id need no other index. */
   @prop({ type: String }) _id!: string;
   @prop({ required: true, type: String }) orderId!: string;
   @prop({ required: true, type: String, default: 'default' }) tenantId!: string;
@@ -90,7 +93,7 @@ export class OrderDoc {
   @prop({ required: true, type: Date }) updatedAt!: Date;
 
   @prop({ type: () => [OutboxEntryDoc], default: [] }) outbox!: OutboxEntryDoc[];
-  /** True while `outbox` holds unpublished events; indexed so the relay finds work without scanning. */
+  /** True while `outbox` holds unpublished events; a partial index holds exactly these orders, so the sweep never scans. */
   @prop({ type: Boolean, default: false }) outboxPending!: boolean;
   /** Sequence number of the last event stored (written only by state changes, conditional on `version`). */
   @prop({ type: Number, default: 0 }) outboxSeq!: number;

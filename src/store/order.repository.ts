@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Document, UpdateFilter } from 'mongodb';
-import type { FilterQuery } from 'mongoose';
+import type { ClientSession, Connection, FilterQuery } from 'mongoose';
+import type { DeadLetterStatsDelta } from '../models/dead-letter-stats';
 import type { Order, OrderStatus, Priority } from '../models/order.types';
 import type { RequestContext } from '../observability/request-context';
 import { activeTraceparent } from '../observability/tracing';
 import { STORAGE_ONLY_FIELDS, type OrderDoc, type OrderModel, type OutboxEntryDoc } from './order.document';
+import type { DeadLetterStatsRepository } from './dead-letter-stats.repository';
 import type { OutboxLease } from './outbox.repository';
 
 /** An event on its way to the outbox: where it goes, its CloudEvents type and its data. */
@@ -47,19 +49,26 @@ export class ConcurrentWrite extends Error {
 
 /**
  * Loads and stores orders. Every write is one single-document operation carrying the state change and the events it
- * causes (the outbox), so the two can never diverge; changes are conditional on the version that was read.
+ * causes (the outbox), so the two can never diverge; changes are conditional on the version that was read. A write
+ * that also changes the dead letter queue's counters stores both in one transaction.
  */
 export class OrderRepository {
-  constructor(private readonly model: OrderModel) {}
+  constructor(
+    private readonly model: OrderModel,
+    private readonly connection: Connection,
+    private readonly deadLetterStats: DeadLetterStatsRepository,
+  ) {}
 
+  // Look-ups by id filter on `_id` alone and check the tenant here: a primary-key look-up on every store, where a
+  // planner that plans by filter shape (SecantusDB's) would otherwise weigh the tenant condition against the indexes.
   async findById(tenantId: string, orderId: string): Promise<Order | null> {
-    // By `_id` alone (FerretDB can only use the primary key for a filter of that shape); the tenant is checked here.
     const order = await this.model.findOne({ _id: orderId }, AGGREGATE_PROJECTION).lean<Order>();
-    return order && order.tenantId === tenantId ? order : null;
+    return order?.tenantId === tenantId ? order : null;
   }
 
   async findManyByIds(tenantId: string, orderIds: string[]): Promise<Order[]> {
-    return this.model.find({ tenantId, orderId: { $in: orderIds } }, AGGREGATE_PROJECTION).lean<Order[]>();
+    const orders = await this.model.find({ _id: { $in: orderIds } }, AGGREGATE_PROJECTION).lean<Order[]>();
+    return orders.filter((order) => order.tenantId === tenantId);
   }
 
   async findOrderIdByBackorder(tenantId: string, backorderId: string): Promise<string | null> {
@@ -107,8 +116,18 @@ export class OrderRepository {
     return { entries: outbox, leasedToWriter: lease !== null };
   }
 
-  /** Stores `next` over `loaded` if nobody wrote in between; appends the events to the outbox in the same write. */
-  async update(loaded: LoadedOrder, next: Order, events: PendingEvent[], context: RequestContext, lease: OutboxLease | null): Promise<StoredEvents> {
+  /**
+   * Stores `next` over `loaded` if nobody wrote in between; appends the events to the outbox in the same write. With a
+   * non-empty `statsDelta` (the write opens or resolves a DLQ entry) the counters change in the same transaction.
+   */
+  async update(
+    loaded: LoadedOrder,
+    next: Order,
+    events: PendingEvent[],
+    context: RequestContext,
+    lease: OutboxLease | null,
+    statsDelta: DeadLetterStatsDelta = {},
+  ): Promise<StoredEvents> {
     const outbox = toOutboxEntries(events, loaded.outboxSeq, next.updatedAt, context);
     const keepsOthersLease = othersLiveLease(loaded.lease, lease);
     const update: UpdateFilter<Document> =
@@ -118,8 +137,14 @@ export class OrderRepository {
             $push: { outbox: { $each: outbox } } as Document,
           }
         : { $set: next };
-    const result = await this.model.collection.updateOne({ _id: next.orderId as never, tenantId: next.tenantId, version: loaded.order.version }, update);
-    if (result.matchedCount !== 1) throw new ConcurrentWrite(next.orderId);
+    const filter = { _id: next.orderId as never, tenantId: next.tenantId, version: loaded.order.version };
+    const write = async (session?: ClientSession) => {
+      const result = await this.model.collection.updateOne(filter, update, { session });
+      if (result.matchedCount !== 1) throw new ConcurrentWrite(next.orderId);
+      if (session) await this.deadLetterStats.apply(next.tenantId, next.orderId, statsDelta, session);
+    };
+    if (Object.keys(statsDelta).length === 0) await write();
+    else await this.connection.transaction((session) => write(session));
     return { entries: outbox, leasedToWriter: lease !== null && !keepsOthersLease };
   }
 }

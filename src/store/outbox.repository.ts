@@ -1,5 +1,4 @@
 import type { OrderModel, OutboxEntryDoc } from './order.document';
-import { bulkWriteInChunks } from './mongo';
 
 /** Who publishes an order's events, and until when (set by the writing replica in the same write as the events). */
 export interface OutboxLease {
@@ -35,9 +34,8 @@ const OUTBOX_PROJECTION = { _id: 1, tenantId: 1, outbox: 1, outboxPublishedSeq: 
 const READ_CONCURRENCY = 32;
 
 /**
- * The relay's view of the outbox stored in order documents. Every statement about one order filters on `_id`, so it
- * costs one primary-key look-up on MongoDB and on FerretDB alike; only `scanPending` reads the collection (indexed on
- * MongoDB by `outboxPending`, a scan on FerretDB's SQLite backend).
+ * The relay's view of the outbox stored in order documents. Every statement about one order filters on `_id` (one
+ * primary-key look-up); `scanPending` reads the partial index of orders with unpublished events, never the collection.
  */
 export class OutboxRepository {
   constructor(private readonly model: OrderModel) {}
@@ -76,25 +74,26 @@ export class OutboxRepository {
 
   /**
    * Records what was published. The common case — nothing stored since — empties the outbox and releases the lease in
-   * one write; an order that received new events meanwhile only remembers how far publishing got. Callers hold the
-   * orders' locks: FerretDB applies conditional updates as read-then-write. Returns whether every outbox was emptied.
+   * one write; an order that received new events meanwhile only remembers how far publishing got. Both are conditional
+   * single-document updates, so a writer appending events at the same moment keeps them. Returns whether every outbox
+   * was emptied.
    */
   async markPublished(marks: PublishedMark[]): Promise<boolean> {
-    const cleared = await bulkWriteInChunks(
-      this.model,
+    const { matchedCount: cleared } = await this.model.bulkWrite(
       marks.map(({ orderId, upToSeq }) => ({
         updateOne: {
           filter: { _id: orderId, outboxSeq: upToSeq },
           update: { $set: { outbox: [], outboxPending: false, outboxPublishedSeq: upToSeq, outboxLeaseOwner: null, outboxLeaseUntil: null } },
         },
       })),
+      { ordered: false },
     );
     if (cleared === marks.length) return true;
-    await bulkWriteInChunks(
-      this.model,
+    await this.model.bulkWrite(
       marks.map(({ orderId, upToSeq }) => ({
         updateOne: { filter: { _id: orderId, outboxSeq: { $ne: upToSeq } }, update: { $max: { outboxPublishedSeq: upToSeq } } },
       })),
+      { ordered: false },
     );
     return false;
   }

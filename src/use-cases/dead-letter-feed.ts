@@ -1,5 +1,6 @@
 import { readDeadLetterQueueChangedNotice } from '../events/live-events';
-import type { DeadLetterChangeKind, DeadLetterStats } from '../models/dead-letter';
+import type { DeadLetterChangeKind } from '../models/dead-letter';
+import type { DeadLetterStats } from '../models/dead-letter-stats';
 import type { StoredDeadLetter } from '../store/dead-letter.repository';
 import type { DeadLetterQueries } from './dead-letter-queries';
 

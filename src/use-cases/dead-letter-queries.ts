@@ -1,9 +1,10 @@
-import { summariseDeadLetters, type DeadLetterStats } from '../models/dead-letter';
+import { statsFromCounters, type DeadLetterStats } from '../models/dead-letter-stats';
 import type { DeadLetterListQuery, RetryEligibilityQuery } from '../models/order.input';
 import { DeadLetterEntryNotFound, OrderNotFound } from '../models/order.errors';
 import type { Order } from '../models/order.types';
 import type { Metrics } from '../observability/metrics';
 import type { RequestContext } from '../observability/request-context';
+import type { DeadLetterStatsRepository } from '../store/dead-letter-stats.repository';
 import type { DeadLetterRepository, StoredDeadLetter } from '../store/dead-letter.repository';
 import type { OrderRepository } from '../store/order.repository';
 
@@ -20,6 +21,7 @@ export class DeadLetterQueries {
 
   constructor(
     private readonly deadLetters: DeadLetterRepository,
+    private readonly counters: DeadLetterStatsRepository,
     private readonly orders: OrderRepository,
     private readonly metrics: Metrics,
   ) {}
@@ -55,15 +57,18 @@ export class DeadLetterQueries {
   }
 
   /**
-   * The DLQ gauges, over every tenant, read from the store (so every replica reports the same values). A refresh still
-   * running is joined rather than doubled: on FerretDB each of these reads is a full scan.
+   * The DLQ gauges, over every tenant, read from the store (so every replica reports the same values): the counters,
+   * and the oldest unresolved entry of each tenant that has one.
    */
   refreshGauges(): Promise<void> {
     this.gaugeRefresh ??= (async () => {
       try {
-        const [unresolved, oldest] = await Promise.all([this.deadLetters.countUnresolved(null), this.deadLetters.oldestUnresolvedAt(null)]);
-        this.metrics.dlqUnresolved.set(unresolved);
-        this.metrics.dlqOldestUnresolvedAge.set(oldest ? Math.max(0, (Date.now() - oldest.getTime()) / 1000) : 0);
+        const byTenant = await this.counters.readPerTenant();
+        const waiting = [...byTenant].filter(([, counters]) => counters.unresolved > 0);
+        const oldest = await Promise.all(waiting.map(([tenantId]) => this.deadLetters.oldestUnresolvedAt(tenantId)));
+        const oldestMs = Math.min(...oldest.map((date) => date?.getTime() ?? Number.POSITIVE_INFINITY));
+        this.metrics.dlqUnresolved.set(waiting.reduce((sum, [, counters]) => sum + counters.unresolved, 0));
+        this.metrics.dlqOldestUnresolvedAge.set(Number.isFinite(oldestMs) ? Math.max(0, (Date.now() - oldestMs) / 1000) : 0);
       } finally {
         this.gaugeRefresh = null;
       }
@@ -71,8 +76,9 @@ export class DeadLetterQueries {
     return this.gaugeRefresh;
   }
 
+  /** From the kept counters and the first key of an index: a few small reads however long the queue is. */
   private async statsOf(tenantId: string): Promise<DeadLetterStats> {
-    const [groups, oldest] = await Promise.all([this.deadLetters.countGroups(tenantId), this.deadLetters.oldestUnresolvedAt(tenantId)]);
-    return summariseDeadLetters(groups, oldest);
+    const [counters, oldest] = await Promise.all([this.counters.read(tenantId), this.deadLetters.oldestUnresolvedAt(tenantId)]);
+    return statsFromCounters(counters, oldest);
   }
 }

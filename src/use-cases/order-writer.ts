@@ -1,24 +1,36 @@
-import { OrderNotFound, VersionMismatch } from '../models/order.errors';
+import { OrderNotFound, VersionMismatch, WriteContention } from '../models/order.errors';
 import type { Decision } from '../models/order.decision';
 import type { Order } from '../models/order.types';
 import { ORDER_EVENTS_TOPIC, ORDER_LIVE_TOPIC } from '../events/topics';
 import { deadLetterQueueChangedNotice, orderStatusChangedNotice, LIVE_EVENT_TYPES } from '../events/live-events';
 import { deadLetterChange } from '../models/dead-letter';
+import { deadLetterStatsDelta } from '../models/dead-letter-stats';
 import type { Metrics } from '../observability/metrics';
 import type { RequestContext } from '../observability/request-context';
 import type { RelayHandoff } from '../events/outbox-relay';
-import type { OrderLocks } from '../store/order-locks';
 import { ConcurrentWrite, type OrderRepository, type PendingEvent, type StoredEvents } from '../store/order.repository';
 
+/** Attempts at one change when other writers keep getting there first; then the caller gets a retryable 503. */
+export const MAX_WRITE_ATTEMPTS = 12;
+
+/** Full jitter over a capped exponential (3 ms, 6 ms … 200 ms), so writers that met once spread out. */
+function conflictBackoffMs(attempt: number): number {
+  return Math.random() * Math.min(200, 3 * 2 ** (attempt - 1));
+}
 
 /**
- * The one path by which an order changes: lock → load → decide (pure domain function) → one conditional write that
- * stores the new state together with its events, leased to this replica's relay → nudge the relay. Use cases are one call to `change` each.
+ * The one path by which an order changes: load → decide (pure domain function) → one conditional write that stores the
+ * new state together with its events, leased to this replica's relay → hand them to the relay. Use cases are one call
+ * to `change` each.
+ *
+ * Safety across replicas comes from the write itself: it applies only if the order is still at the version that was
+ * read. When another writer got there first and the caller pinned no version, the change is decided again on the
+ * fresh order (a decision is a pure function of the order, so deciding twice is harmless); a caller that pinned one
+ * (If-Match, `expectedVersion`) gets PRECONDITION_FAILED instead.
  */
 export class OrderWriter {
   constructor(
     private readonly repository: OrderRepository,
-    private readonly locks: OrderLocks,
     private readonly metrics: Metrics,
     private readonly relay: RelayHandoff,
   ) {}
@@ -36,7 +48,7 @@ export class OrderWriter {
     decide: (order: Order) => Decision,
     options: { expectedVersion?: number | null } = {},
   ): Promise<Order> {
-    return this.locks.withOrder(orderId, async () => {
+    for (let attempt = 1; ; attempt += 1) {
       const loaded = await this.repository.loadForChange(context.tenantId, orderId);
       if (!loaded) throw new OrderNotFound(orderId);
       if (options.expectedVersion != null && options.expectedVersion !== loaded.order.version) {
@@ -46,18 +58,23 @@ export class OrderWriter {
       if (!decision) return loaded.order;
       let stored: StoredEvents;
       try {
-        stored = await this.repository.update(loaded, decision.order, this.pendingEvents(loaded.order, decision), context, this.relay.leaseForNewEvents());
+        const statsDelta = deadLetterStatsDelta(loaded.order.deadLetter, decision.order.deadLetter);
+        stored = await this.repository.update(loaded, decision.order, this.pendingEvents(loaded.order, decision), context, this.relay.leaseForNewEvents(), statsDelta);
       } catch (error) {
-        // Another replica wrote between our read and our write: the caller sees a precondition failure, nothing is lost.
-        if (error instanceof ConcurrentWrite) throw new VersionMismatch(loaded.order.version, loaded.order.version + 1);
-        throw error;
+        if (!(error instanceof ConcurrentWrite)) throw error;
+        if (options.expectedVersion != null) throw new VersionMismatch(options.expectedVersion, options.expectedVersion + 1);
+        const outcome = attempt < MAX_WRITE_ATTEMPTS ? 'retried' : 'gave_up';
+        this.metrics.writeConflicts.inc({ outcome });
+        if (outcome === 'gave_up') throw new WriteContention(orderId, attempt);
+        await new Promise((resolve) => setTimeout(resolve, conflictBackoffMs(attempt)));
+        continue;
       }
       if (decision.order.status !== loaded.order.status) {
         this.metrics.orderTransitions.inc({ from: loaded.order.status, to: decision.order.status });
       }
       this.handOver(decision.order, stored);
       return decision.order;
-    });
+    }
   }
 
   /** Events leased to this replica's relay go to it as stored; others only nudge it to look (it may not own them). */

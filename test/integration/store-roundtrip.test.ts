@@ -1,6 +1,6 @@
 import { getModelForClass, index, prop } from '@typegoose/typegoose';
 import mongoose, { type Connection } from 'mongoose';
-import { connectMongo, ensureIndexes, storeUsesSecondaryIndexes } from '../../src/store/mongo';
+import { connectMongo, ensureIndexes } from '../../src/store/mongo';
 import { TEST_MONGODB_URI } from '../support/test-infra';
 import { uniqueName } from '../support/test-service';
 
@@ -14,13 +14,13 @@ class Widget {
   size!: number;
 }
 
-describe('typegoose on the real FerretDB', () => {
+describe('typegoose on the real store', () => {
   let connection: Connection;
   const WidgetModel = () => getModelForClass(Widget, { existingConnection: connection, options: { customName: 'widgets' } });
 
   beforeAll(async () => {
     connection = await connectMongo(TEST_MONGODB_URI, uniqueName('roundtrip'));
-    await ensureIndexes([WidgetModel()], { secondary: true });
+    await ensureIndexes([WidgetModel()]);
   });
   afterAll(async () => {
     await connection.dropDatabase();
@@ -32,13 +32,9 @@ describe('typegoose on the real FerretDB', () => {
     expect(indexes).toEqual(expect.arrayContaining([expect.objectContaining({ key: { code: 1 }, unique: true })]));
   });
 
-  it('knows FerretDB 1.x cannot use secondary indexes, and creates only the unique ones there', async () => {
-    expect(await storeUsesSecondaryIndexes(connection)).toBe(false);
-    const other = getModelForClass(Widget, { existingConnection: connection, options: { customName: 'widgets_lean' } });
-    await ensureIndexes([other], { secondary: false });
-    const keys = (await other.collection.indexes()).map((index) => index.key);
-    expect(keys).toEqual(expect.arrayContaining([{ _id: 1 }, { code: 1 }]));
-    expect(keys).not.toContainEqual({ size: 1 });
+  it('creates every declared index, secondary ones included', async () => {
+    const keys = (await WidgetModel().collection.indexes()).map((index) => index.key);
+    expect(keys).toEqual(expect.arrayContaining([{ _id: 1 }, { code: 1 }, { size: 1 }]));
   });
 
   it('inserts, refuses a duplicate key, and finds what was stored', async () => {

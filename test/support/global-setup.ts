@@ -1,6 +1,6 @@
 import { runInfraScript } from './test-infra';
 
-/** Starts a fresh FerretDB and Kafka once for the whole integration run (first run builds them: minutes). */
+/** Starts a fresh SecantusDB and Kafka once for the whole integration run (the first run on a machine installs them). */
 export default function globalSetup(): void {
-  runInfraScript('up.sh');
+  runInfraScript('up.sh', '--fresh');
 }

@@ -2,20 +2,24 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 
 /**
- * The servers integration tests run against: a FerretDB and a Kafka of their own, on ports apart from
- * `npm start`'s, so a developer can run the service and the tests side by side.
+ * The servers integration tests run against: a SecantusDB and a Kafka of their own, on fresh data and ports apart
+ * from `npm start`'s, so a developer can run the service and the tests side by side.
  */
 // WMS_TEST_PORT_OFFSET lets several test runs share a machine (each gets its own ports and data directory).
 const offset = Number(process.env.WMS_TEST_PORT_OFFSET ?? 0);
 
 export const TEST_INFRA_ENV = {
   WMS_RUN_DIR: join(__dirname, '..', '..', '.run', offset ? `test-${offset}` : 'test'),
-  FERRETDB_PORT: String(27117 + offset),
+  STORE_PORT: String(27117 + offset),
+  // configureFailPoint for the store-fault tests; never on in `npm start`.
+  STORE_TEST_COMMANDS: 'true',
+  // Expired idempotency records go within a second or two (mongod and `npm start`: every 60 s).
+  STORE_TTL_SWEEP_SECONDS: '1',
   KAFKA_PORT: String(9192 + offset),
   KAFKA_CONTROLLER_PORT: String(9193 + offset),
 };
 
-export const TEST_MONGODB_URI = `mongodb://127.0.0.1:${TEST_INFRA_ENV.FERRETDB_PORT}/`;
+export const TEST_MONGODB_URI = `mongodb://127.0.0.1:${TEST_INFRA_ENV.STORE_PORT}/?directConnection=true`;
 export const TEST_KAFKA_BROKERS = `127.0.0.1:${TEST_INFRA_ENV.KAFKA_PORT}`;
 
 const INFRA_DIR = join(__dirname, '..', '..', 'infra');

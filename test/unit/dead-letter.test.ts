@@ -1,11 +1,12 @@
 import { createPubSub } from '@graphql-yoga/subscription';
 import { deadLetterQueueChangedNotice, readDeadLetterQueueChangedNotice } from '../../src/events/live-events';
-import { deadLetterChange, olderThanCutoff, openDeadLetterEntry, summariseDeadLetters, type DeadLetterGroupCount } from '../../src/models/dead-letter';
+import { deadLetterChange, olderThanCutoff, openDeadLetterEntry } from '../../src/models/dead-letter';
+import { addCounters, counterKey, deadLetterStatsDelta, fromCounterKey, statsFromCounters, type DeadLetterCounters } from '../../src/models/dead-letter-stats';
 import { DeadLetterEntryAlreadyResolved, DeadLetterEntryNotFound, InvalidInput, TransitionRefused } from '../../src/models/order.errors';
 import { parseDeadLetterListQuery, parseRetryEligibilityQuery, type RetryFailure } from '../../src/models/order.input';
 import { cancelOrder } from '../../src/models/order.lifecycle';
 import { incrementRetryCount, markMovedToDlq, resolveDeadLetter, type RetryPolicy } from '../../src/models/order.reprocessing';
-import type { Order } from '../../src/models/order.types';
+import type { DlqResolution, Order } from '../../src/models/order.types';
 import { trackSubscription } from '../../src/server/subscription-limits';
 import { DeadLetterFeed } from '../../src/use-cases/dead-letter-feed';
 import type { DeadLetterQueries } from '../../src/use-cases/dead-letter-queries';
@@ -164,25 +165,42 @@ describe('deadLetterChange', () => {
   });
 });
 
-describe('summariseDeadLetters', () => {
-  const groups: DeadLetterGroupCount[] = [
-    { resolved: false, failureStatus: 'picking', resolution: null, retryCount: 5, count: 3 },
-    { resolved: false, failureStatus: 'picking', resolution: null, retryCount: 2, count: 1 },
-    { resolved: false, failureStatus: 'shipping', resolution: null, retryCount: 5, count: 2 },
-    { resolved: true, failureStatus: 'picking', resolution: 'manual_retry', retryCount: 5, count: 4 },
-    { resolved: true, failureStatus: 'packing', resolution: 'escalated', retryCount: 1, count: 1 },
-  ];
+describe('dead letter statistics as counters', () => {
+  type Counted = Parameters<typeof deadLetterStatsDelta>[0];
+  const open = (failureStatus: string, retryCount: number): Counted => ({ resolved: false, resolution: null, failureStatus, retryCount });
+  const closed = (resolution: DlqResolution, failureStatus: string, retryCount: number): Counted => ({ resolved: true, resolution, failureStatus, retryCount });
   const oldest = new Date('2024-01-10T08:30:00Z');
 
+  /** Applies a sequence of (before → after) changes to empty counters, as the store's `$inc` would. */
+  function apply(changes: Array<[Counted | null, Counted | null]>): DeadLetterCounters {
+    const counters: DeadLetterCounters = { total: 0, unresolved: 0, retrySum: 0, byStatus: {}, byResolution: {} };
+    for (const [before, after] of changes) {
+      for (const [path, by] of Object.entries(deadLetterStatsDelta(before, after))) {
+        const [head, key] = path.split('.') as [keyof DeadLetterCounters, string?];
+        if (key === undefined) (counters[head] as number) += by;
+        else (counters[head] as Record<string, number>)[key] = ((counters[head] as Record<string, number>)[key] ?? 0) + by;
+      }
+    }
+    return counters;
+  }
+
   it('counts unresolved entries by failure status and resolved ones by resolution, each summing to its total', () => {
-    const stats = summariseDeadLetters(groups, oldest);
-    expect(stats).toEqual({
-      totalEntries: 11,
-      unresolvedCount: 6,
+    const counters = apply([
+      ...Array.from({ length: 4 }, () => [null, open('picking', 5)] as [null, Counted]),
+      [null, open('picking', 2)],
+      [null, open('shipping', 5)],
+      [null, open('shipping', 5)],
+      [null, open('packing', 1)],
+      ...Array.from({ length: 4 }, () => [open('picking', 5), closed('manual_retry', 'picking', 5)] as [Counted, Counted]),
+      [open('packing', 1), closed('escalated', 'packing', 1)],
+    ]);
+    expect(statsFromCounters(addCounters([counters]), oldest)).toEqual({
+      totalEntries: 8,
+      unresolvedCount: 3,
       resolvedCount: 5,
       byFailureStatus: [
-        { failureStatus: 'picking', count: 4 },
         { failureStatus: 'shipping', count: 2 },
+        { failureStatus: 'picking', count: 1 },
       ],
       byResolution: [
         { resolution: 'manual_retry', count: 4 },
@@ -190,13 +208,45 @@ describe('summariseDeadLetters', () => {
         { resolution: 'escalated', count: 1 },
       ],
       oldestUnresolvedAt: oldest,
-      // (15 + 2 + 10 + 20 + 1) / 11 = 4.3636…
-      averageRetries: 4.36,
+      // (4 × 5 + 2 + 2 × 5 + 1) / 8 = 4.125
+      averageRetries: 4.13,
     });
   });
 
+  it('a reopened entry moves from its resolution back to its new failure status; the total stays', () => {
+    const counters = apply([
+      [null, open('picking', 5)],
+      [open('picking', 5), closed('manual_retry', 'picking', 5)],
+      [closed('manual_retry', 'picking', 5), open('packing', 3)],
+    ]);
+    expect(counters).toEqual({ total: 1, unresolved: 1, retrySum: 3, byStatus: { picking: 0, packing: 1 }, byResolution: { manual_retry: 0 } });
+  });
+
+  it('a write that leaves the entry as it was counts nothing', () => {
+    expect(deadLetterStatsDelta(null, null)).toEqual({});
+    expect(deadLetterStatsDelta(open('picking', 5), open('picking', 5))).toEqual({});
+  });
+
+  it('sums counters spread over several documents', () => {
+    const sum = addCounters([
+      { total: 2, unresolved: 1, retrySum: 7, byStatus: { picking: 1 }, byResolution: { cancelled: 1 } },
+      { total: 1, unresolved: 1, retrySum: 1, byStatus: { picking: 1 } },
+      {},
+    ]);
+    expect(sum).toEqual({ total: 3, unresolved: 2, retrySum: 8, byStatus: { picking: 2 }, byResolution: { cancelled: 1 } });
+  });
+
+  it('free-text failure statuses survive as field names, dots and dollars included', () => {
+    for (const status of ['station.3', '$where', '50%', 'a%2Eb']) {
+      expect(fromCounterKey(counterKey(status))).toBe(status);
+      expect(counterKey(status)).not.toMatch(/[.$]/);
+    }
+    const stats = statsFromCounters(apply([[null, open('station.3', 1)]]), oldest);
+    expect(stats.byFailureStatus).toEqual([{ failureStatus: 'station.3', count: 1 }]);
+  });
+
   it('an empty queue has no oldest entry and averages 0', () => {
-    expect(summariseDeadLetters([], null)).toMatchObject({ totalEntries: 0, unresolvedCount: 0, resolvedCount: 0, byFailureStatus: [], oldestUnresolvedAt: null, averageRetries: 0 });
+    expect(statsFromCounters(addCounters([]), oldest)).toMatchObject({ totalEntries: 0, unresolvedCount: 0, resolvedCount: 0, byFailureStatus: [], oldestUnresolvedAt: null, averageRetries: 0 });
   });
 });
 
