@@ -1,4 +1,4 @@
-/** Unit tests run without servers; integration tests share one FerretDB and one Kafka started by globalSetup. */
+/** Unit tests run without servers; integration tests share one SecantusDB and one Kafka started by globalSetup. */
 const swc = ['@swc/jest', { jsc: { parser: { syntax: 'typescript', decorators: true }, transform: { legacyDecorator: true, decoratorMetadata: true }, target: 'es2022' } }];
 module.exports = {
   // Integration files share one broker, and some stop it on purpose: they must never run side by side.

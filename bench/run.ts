@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: throughput and latency of the Order Service against its own FerretDB and Kafka, each figure next
+ * `npm run bench`: throughput and latency of the Order Service against its own SecantusDB and Kafka, each figure next
  * to a baseline measured in the same run on the same store. Prints a table and rewrites the generated part of
  * docs/benchmarks.md. Starts and stops everything it needs (also on error or Ctrl-C); loopback only; bounded.
  */
@@ -9,12 +9,13 @@ import { performance } from 'node:perf_hooks';
 import { MongoClient, type Document } from 'mongodb';
 import { abortRun, isAborted } from './lib/abort';
 import { closeHttp } from './lib/http';
-import { BENCH_INFRA_ENV, BENCH_MONGODB_URI, PROJECT_DIR, infraDown, infraUp, restartFerretDb } from './lib/infra';
+import { BENCH_INFRA_ENV, BENCH_MONGODB_URI, PROJECT_DIR, infraDown, infraUp } from './lib/infra';
 import { consoleTable, loadavgText, machine, writeMarkdown, type SectionResult } from './lib/report';
 import { ServiceProcess } from './lib/service';
 import { addCreatesRelayOn, createsSection, readsSection, restSection, seedOrders } from './sections/api';
-import { dlqFeedSection, dlqStatsSection } from './sections/dlq';
+import { dlqFeedScaleSection, dlqFeedSection, dlqStatsSection } from './sections/dlq';
 import { drainSection, eventLatencySection, prepareBacklog } from './sections/events';
+import { listSection, prepareScaleStore, type ScaleStore } from './sections/list';
 
 const num = (name: string, fallback: number) => {
   const value = Number(process.env[name]);
@@ -29,7 +30,7 @@ const LOAD = {
   restN: num('BENCH_REST_N', 1_000),
   concurrency: num('BENCH_CONCURRENCY', 16),
   warmup: num('BENCH_WARMUP', 200),
-  /** Alternating rounds per comparison: FerretDB stalls now and then (SQLite WAL), short rounds spread that over both sides. */
+  /** Alternating rounds per comparison: the machine is shared, short rounds spread its drift over both sides. */
   rounds: num('BENCH_ROUNDS', 10),
   seedOrders: 300,
   /** Time limit per round of the relay-on creates run. */
@@ -40,23 +41,37 @@ const LOAD = {
   eventSeconds: num('BENCH_EVENT_SECONDS', 10),
   eventWaitSeconds: num('BENCH_EVENT_WAIT_S', 15),
   backlog: num('BENCH_BACKLOG', 10_000),
-  /** Time limit for storing the backlog through GraphQL (FerretDB manages ~60–200 creates/s here). */
+  /** Time limit for storing the backlog through GraphQL (the rest are driver copies of those orders). */
   backlogMaxSeconds: num('BENCH_BACKLOG_MAX_S', 20),
   drainWaitSeconds: num('BENCH_DRAIN_WAIT_S', 20),
   subscribers: num('BENCH_SUBSCRIBERS', 1_000),
   dlqMoves: num('BENCH_DLQ_MOVES', 20),
   dlqSpacingMs: num('BENCH_DLQ_SPACING_MS', 500),
-  dlqStatsSizes: (process.env.BENCH_DLQ_STATS_SIZES ?? '10000,100000').split(',').map(Number).filter((size) => size > 0),
-  seedBudgetSeconds: num('BENCH_SEED_BUDGET_S', 120),
-  /** Whether the DLQ stats replica runs its relay (as the sweeping replica it scans the same collection). */
-  dlqStatsRelay: process.env.BENCH_DLQ_STATS_RELAY !== 'off',
+  /** Orders in the store for the list page (section 6) and the live feed at scale (4c). */
+  scaleOrders: num('BENCH_SCALE_ORDERS', 100_000),
+  /** DLQ entries for the stats and list (4b). */
+  scaleDlqEntries: num('BENCH_SCALE_DLQ', 100_000),
+  /** insertMany batches in flight while seeding (1,000 documents each). */
+  seedParallel: num('BENCH_SEED_PARALLEL', 2),
+  /** Sections 6 and 4b: operations per side, in flight, time limit per round (closed-loop mode). */
+  scaleN: num('BENCH_SCALE_N', 200),
+  scaleConcurrency: num('BENCH_SCALE_CONCURRENCY', 4),
+  scaleRoundSeconds: num('BENCH_SCALE_ROUND_S', 5),
+  /** A side whose warm-up operation takes longer runs one at a time, `slowRounds` operations per side. */
+  slowMs: num('BENCH_SLOW_MS', 1_000),
+  slowRounds: num('BENCH_SLOW_ROUNDS', 3),
+  /** No new round of a comparison starts after this long. */
+  variantBudgetSeconds: num('BENCH_VARIANT_BUDGET_S', 90),
+  scaleSubscribers: num('BENCH_SCALE_SUBSCRIBERS', 200),
+  scaleMoveRate: num('BENCH_SCALE_MOVE_RATE', 20),
+  scaleMoveSeconds: num('BENCH_SCALE_MOVE_S', 10),
 };
 
-/** Only these sections (comma list of ids: reads, creates, rest, dlq-feed, dlq-stats, event-latency, drain); a partial run does not touch docs/benchmarks.md. */
+/** Only these sections (comma list of ids: reads, creates, rest, dlq-feed, event-latency, drain, list, dlq-feed-scale, dlq-stats); a partial run does not touch docs/benchmarks.md. */
 const ONLY = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',').map((id) => id.trim()) : null;
 
 /** Hard stop for the whole run: whatever happens, servers are stopped and the process ends. */
-const TIME_LIMIT_MS = num('BENCH_TIME_LIMIT_S', 15 * 60) * 1000;
+const TIME_LIMIT_MS = num('BENCH_TIME_LIMIT_S', 60 * 60) * 1000;
 
 export interface BenchContext {
   mongo: MongoClient;
@@ -71,15 +86,15 @@ const INTRO = `# Benchmarks
 the GENERATED markers (figures, machine, notes). This introduction is written by hand.
 
 \`\`\`bash
-npm run bench                                # the full run (builds first); about 7–8 minutes on the machine below
-BENCH_ONLY=reads,rest npm run bench          # some sections only (ids: reads creates rest dlq-feed dlq-stats event-latency drain); leaves this file alone
+npm run bench                                # the full run (builds first); see the run's duration below
+BENCH_ONLY=reads,rest npm run bench          # some sections only (ids: reads creates rest dlq-feed event-latency drain list dlq-feed-scale dlq-stats); leaves this file alone
 BENCH_N=500 BENCH_REST_N=300 npm run bench   # smaller samples; every size and time limit is a BENCH_* variable (bench/run.ts, LOAD)
 \`\`\`
 
-It needs what \`npm test\` needs (Node 20; Go, JDK 17 and Maven to provision FerretDB and Kafka the first time).
+It needs what \`npm test\` needs (Node 20; Python 3.11–3.13 and JDK 17 to provision SecantusDB and Kafka the first time).
 Raw results of the last run are also written to \`.run/bench/results.json\`.
 
-The method and what limits the figures on FerretDB are written by hand in the committed docs/benchmarks.md; this
+The method and what limits the figures on SecantusDB are written by hand in the committed docs/benchmarks.md; this
 short text only stands in when that file is missing.
 `;
 
@@ -96,10 +111,10 @@ async function main(): Promise<number> {
       abortRun();
       for (const step of context.cleanups.splice(0).reverse()) await step().catch(() => undefined);
       await ServiceProcess.stopAll().catch(() => undefined);
-      // A stuck FerretDB database never answers: do not wait for its pending operations.
+      // A store still busy with a long query may not answer soon: do not wait for its pending operations.
       await Promise.race([context.mongo.close(true).catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 5_000))]);
       closeHttp();
-      log('stopping FerretDB and Kafka');
+      log('stopping SecantusDB and Kafka');
       await infraDown().catch((error: Error) => log(`infra/down.sh: ${error.message}`));
     })());
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -144,7 +159,7 @@ async function main(): Promise<number> {
   };
 
   try {
-    await phase('starting FerretDB and Kafka (infra/up.sh)', infraUp);
+    await phase('starting SecantusDB and Kafka on fresh data (infra/up.sh --fresh)', infraUp);
     await context.mongo.connect();
 
     // Sections 1, 2 (relay off), 5: one replica with the relay off (see the notes of section 1 for why).
@@ -185,25 +200,29 @@ async function main(): Promise<number> {
           };
         }, copy),
       );
-      await phase('restarting FerretDB (clears work left by the relay)', restartFerretDb);
     }
 
-    let dlqTemplate: Document | null = null;
-    await section('dlq-feed', '4a. DLQ feed', async () => {
-      const outcome = await dlqFeedSection(context);
-      dlqTemplate = outcome.template;
-      return outcome.result;
-    });
-    await section('dlq-stats', '4b. DLQ stats', () => dlqStatsSection(context, dlqTemplate));
-
-    // Last: these leave stores the relay could not drain (FerretDB is restarted before each).
-    await section('event-latency', '3a. Events: write → consumer', () => eventLatencySection(context, () => phase('restarting FerretDB', restartFerretDb)));
+    await section('dlq-feed', '4a. DLQ feed', () => dlqFeedSection(context));
+    await section('event-latency', '3a. Events: write → consumer', () => eventLatencySection(context));
     await section('drain', '3b. Events: backlog drain', async () => {
-      await phase('restarting FerretDB', restartFerretDb);
       const backlog = await phase(`storing a ${LOAD.backlog}-order backlog with the relay off`, () => prepareBacklog(context.mongo, LOAD.backlog, LOAD.backlogMaxSeconds));
-      await phase('restarting FerretDB', restartFerretDb);
       return drainSection(context, backlog);
     });
+
+    // Last, the large stores (seeded with the driver), so that the sections above run on a small one.
+    // Sections 6 and 4c share one 100,000-order database and its replica.
+    let scale: Promise<ScaleStore> | null = null;
+    const scaleStore = () =>
+      (scale ??= phase(`seeding ${LOAD.scaleOrders.toLocaleString('en-US')} orders`, () => prepareScaleStore(context)));
+    await section('list', '6. List page at scale', async () => listSection(context, await scaleStore()));
+    await section('dlq-feed-scale', '4c. DLQ feed at scale', async () => dlqFeedScaleSection(context, await scaleStore()));
+    if (scale) {
+      const store = await (scale as Promise<ScaleStore>).catch(() => null);
+      await store?.service.stop();
+      // Its 100,000 orders would otherwise share the store's cache with section 4b's.
+      await context.mongo.db('bench_scale').dropDatabase().catch(() => undefined);
+    }
+    await section('dlq-stats', '4b. DLQ stats and list at scale', () => dlqStatsSection(context));
   } catch (error) {
     failed = true;
     log(`bench aborted: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
@@ -223,19 +242,19 @@ async function main(): Promise<number> {
 /** Prints the table and writes docs/benchmarks.md (generated part) and .run/bench/results.json. */
 function report(sections: SectionResult[], env: ReturnType<typeof machine>, started: number): void {
   // Sections in the issues' order.
-  const order = ['reads', 'creates', 'event-latency', 'drain', 'dlq-feed', 'dlq-stats', 'rest', 'time-limit'];
+  const order = ['reads', 'creates', 'event-latency', 'drain', 'dlq-feed', 'dlq-stats', 'dlq-feed-scale', 'rest', 'list', 'time-limit'];
   const sorted = [...sections].sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id));
   const totalSeconds = (performance.now() - started) / 1000;
   const full = { ...env, loadAfter: loadavgText() };
   process.stdout.write(`\n${consoleTable(sorted)}\n\n`);
   process.stdout.write(`${full.cpus} CPU (${full.cpuModel}), ${full.memoryGb.toFixed(1)} GB, Node ${full.node}; load average before ${full.loadBefore}, after ${full.loadAfter}; ${Math.round(totalSeconds)} s\n`);
+  mkdirSync(BENCH_INFRA_ENV.WMS_RUN_DIR, { recursive: true });
+  writeFileSync(join(BENCH_INFRA_ENV.WMS_RUN_DIR, 'results.json'), JSON.stringify({ machine: full, load: LOAD, only: ONLY, sections: sorted }, null, 2));
   if (ONLY) {
-    log(`BENCH_ONLY=${ONLY.join(',')}: a partial run; docs/benchmarks.md left unchanged`);
+    log(`BENCH_ONLY=${ONLY.join(',')}: a partial run; docs/benchmarks.md left unchanged (results in .run/bench/results.json)`);
     return;
   }
   writeMarkdown(join(PROJECT_DIR, 'docs', 'benchmarks.md'), sorted, full, totalSeconds, INTRO);
-  mkdirSync(BENCH_INFRA_ENV.WMS_RUN_DIR, { recursive: true });
-  writeFileSync(join(BENCH_INFRA_ENV.WMS_RUN_DIR, 'results.json'), JSON.stringify({ machine: full, load: LOAD, sections: sorted }, null, 2));
   log('wrote docs/benchmarks.md and .run/bench/results.json');
 }
 

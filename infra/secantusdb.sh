@@ -3,8 +3,7 @@
 #   secantusdb.sh start [--fresh]   start in the background; keeps its data unless --fresh
 #   secantusdb.sh wait              block until it answers `hello` (60 s)
 #   secantusdb.sh stop              stop by PID (SIGTERM, then SIGKILL after 30 s)
-# STORE_TEST_COMMANDS=true enables configureFailPoint (fault tests only, never `npm start`);
-# STORE_TTL_SWEEP_SECONDS sets how often expired TTL-indexed documents are deleted (mongod's ttlMonitorSleepSecs, 60).
+# STORE_TEST_COMMANDS=true enables configureFailPoint (fault tests only, never `npm start`).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # The console script's entry point, run by the venv's python (see provision-secantusdb.sh).
@@ -19,7 +18,7 @@ start() {
   mkdir -p "$dir/data"
   require_disk "$dir" 512
   # A config file of our own: otherwise the server picks up a secantusd.toml from the working directory or $HOME.
-  printf '[storage]\nttl_sweep_seconds = %s\n' "${STORE_TTL_SWEEP_SECONDS:-60}" >"$dir/secantusd.toml"
+  : >"$dir/secantusd.toml"
   local flags=()
   [ "${STORE_TEST_COMMANDS:-false}" = true ] && flags+=(--enable-test-commands)
   (cd "$dir" && exec nohup "$python" -c "$SECANTUSD_MAIN" --config "$dir/secantusd.toml" --host 127.0.0.1 --port "$STORE_PORT" \

@@ -42,8 +42,8 @@ const envSchema = z.object({
   OUTBOX_RELAY_ENABLED: booleanFlag.default('true'),
   /**
    * How often the one sweeping replica scans for events no relay was told about (a crashed replica's, a relay-less
-   * replica's). Each replica publishes what it stores itself at once, so this bounds only those leftovers' delay; on
-   * FerretDB every sweep reads the whole orders collection, so sweeps are also spaced by 4 × the last one's duration.
+   * replica's). Each replica publishes what it stores itself at once, so this bounds only those leftovers' delay. A sweep
+   * reads the partial index of pending outboxes; sweeps are also spaced by 4 × the last one's duration.
    */
   OUTBOX_POLL_INTERVAL: durationMs.default('10s'),
   SHUTDOWN_GRACE_PERIOD: durationMs.default('10s'),

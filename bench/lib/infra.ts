@@ -1,9 +1,11 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isAborted } from './abort';
+import { sleep } from './stats';
 
 /**
- * The benchmark's own FerretDB and Kafka, started by the project's infra scripts on ports apart from `npm start`
+ * The benchmark's own SecantusDB and Kafka, started by the project's infra scripts on ports apart from `npm start`
  * (27017/9092) and the tests (27117/9192 + offsets), with their own data directory, so a bench run never touches them.
  */
 export const PROJECT_DIR = join(__dirname, '..', '..', '..');
@@ -42,15 +44,25 @@ export function runInfraScript(script: string, args: string[] = [], timeoutMs = 
   });
 }
 
-export const infraUp = () => runInfraScript('up.sh');
+/** Store and broker on fresh data directories: a run never measures what an earlier one left. */
+export const infraUp = () => runInfraScript('up.sh', ['--fresh']);
 export const infraDown = () => runInfraScript('down.sh', [], 60_000);
 
 /**
- * Restarts FerretDB on the same data. FerretDB goes on executing a command after its client went away, so a relay's
- * long bulk update (or one stuck for good) would otherwise keep loading the store for the sections that follow.
+ * CPU used by the bench's SecantusDB over `ms` (percent of one core), from its PID file and /proc: tells a store that
+ * is working on something from one that answers nobody while idle. Null when unreadable (not Linux, not running).
  */
-export async function restartFerretDb(): Promise<void> {
-  await runInfraScript('ferretdb.sh', ['stop'], 60_000);
-  await runInfraScript('ferretdb.sh', ['start'], 60_000);
-  await runInfraScript('ferretdb.sh', ['wait'], 90_000);
+export async function storeCpuPercent(ms = 3_000): Promise<number | null> {
+  try {
+    const pid = readFileSync(join(BENCH_INFRA_ENV.WMS_RUN_DIR, 'store', 'secantusdb.pid'), 'utf8').trim();
+    const ticks = () => {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      return Number(fields[11]) + Number(fields[12]); // utime + stime, in clock ticks (100 per second on Linux)
+    };
+    const before = ticks();
+    await sleep(ms);
+    return ((ticks() - before) / 100 / (ms / 1000)) * 100;
+  } catch {
+    return null;
+  }
 }

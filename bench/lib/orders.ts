@@ -66,7 +66,7 @@ function replaceId(value: unknown, oldId: string, newId: string): any {
   return Object.fromEntries(Object.entries(value).map(([key, nested]) => [key, replaceId(nested, oldId, newId)]));
 }
 
-/** Whether a FerretDB database still answers: a count with a time-out (a stuck database never answers at all). */
+/** Whether the store still answers a count, with a time-out (a store busy for minutes, or stuck, would otherwise hold the bench). */
 export async function probeStore(collection: { countDocuments(filter: Record<string, unknown>): Promise<number> }, filter: Record<string, unknown> = {}, timeoutMs = 5_000): Promise<string> {
   let timer: NodeJS.Timeout | undefined;
   try {

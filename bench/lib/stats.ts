@@ -147,3 +147,83 @@ export async function waitUntil<T>(what: string, check: () => T | undefined | Pr
     await sleep(intervalMs);
   }
 }
+
+export interface Side {
+  name: string;
+  op: Operation;
+}
+
+export interface AlternateOptions {
+  /** Operations per side in the closed-loop mode (split over `rounds`). */
+  n: number;
+  concurrency: number;
+  rounds: number;
+  /** Time limit per round and side (ms), closed-loop mode. */
+  maxRoundMs: number;
+  /** A side whose first (warm-up) operation took longer than this runs in the sequential mode. */
+  slowMs: number;
+  /** Rounds in the sequential mode: one operation per side per round. */
+  slowRounds: number;
+  /** No new round starts once the whole comparison has taken this long (ms); at least one round runs. */
+  budgetMs: number;
+}
+
+export interface AlternateResult {
+  summaries: Summary[];
+  /** Each side's first operation (warm-up, not measured), ms. */
+  firstMs: number[];
+  mode: 'closed loop' | 'sequential';
+  concurrency: number;
+  rounds: number;
+  seconds: number;
+}
+
+/**
+ * Two or more sides (a baseline first) in alternating rounds, so that a shared machine's drift hits each alike.
+ * Each side's first operation is a warm-up and decides the mode: when every side answered within `slowMs`, a closed loop
+ * at `concurrency` (after a short warm-up); otherwise one operation at a time, one per side per round (a query that
+ * takes seconds gives a handful of figures in a bounded time, and concurrency would only queue them up). Any failure
+ * ends the comparison with an error.
+ */
+export async function alternate(sides: Side[], options: AlternateOptions): Promise<AlternateResult> {
+  const started = performance.now();
+  const check = (side: string, sample: Sample) => {
+    if (sample.errors) throw new Error(`${side}: ${sample.errors} operation(s) failed after ${sample.latencies.length} succeeded (first: ${sample.firstError})`);
+    return sample;
+  };
+  const firstMs: number[] = [];
+  for (const side of sides) {
+    const opStarted = performance.now();
+    try {
+      await side.op(2_000_000);
+    } catch (error) {
+      throw new Error(`${side.name}: first operation failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    firstMs.push(performance.now() - opStarted);
+  }
+  const slow = Math.max(...firstMs) > options.slowMs;
+  const concurrency = slow ? 1 : options.concurrency;
+  const rounds = slow ? options.slowRounds : options.rounds;
+  const perRound = slow ? 1 : Math.ceil(options.n / rounds);
+  if (!slow) {
+    for (const side of sides) check(`${side.name} warm-up`, await closedLoop(Math.min(4 * concurrency, options.n), concurrency, side.op, { offset: 1_000_000, abortOnError: true, maxMs: options.maxRoundMs }));
+  }
+  const samples: Sample[][] = sides.map(() => []);
+  let done = 0;
+  for (let round = 0; round < rounds; round += 1) {
+    for (const [index, side] of sides.entries()) {
+      const loop = { offset: round * perRound, abortOnError: true, maxMs: slow ? Number.POSITIVE_INFINITY : options.maxRoundMs };
+      samples[index].push(check(side.name, await closedLoop(perRound, concurrency, side.op, loop)));
+    }
+    done += 1;
+    if (performance.now() - started > options.budgetMs) break;
+  }
+  return {
+    summaries: samples.map((sideSamples) => summarize(merge(sideSamples))),
+    firstMs,
+    mode: slow ? 'sequential' : 'closed loop',
+    concurrency,
+    rounds: done,
+    seconds: (performance.now() - started) / 1000,
+  };
+}

@@ -1,13 +1,20 @@
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createClient, type Client } from 'graphql-ws';
-import type { Document } from 'mongodb';
+import type { Collection, Document } from 'mongodb';
 import WebSocket from 'ws';
+import { explainCount, explainFind, planNote } from '../lib/explain';
 import { graphql, request } from '../lib/http';
-import { cloneOrderDocument, newOrderId } from '../lib/orders';
-import type { Row, SectionResult } from '../lib/report';
+import { PROJECT_DIR } from '../lib/infra';
+import { cloneOrderDocument, createOrder, newOrderId } from '../lib/orders';
+import { rowOf, type Row, type SectionResult } from '../lib/report';
+import { insertInBatches, seededText } from '../lib/seed';
 import { ServiceProcess, type Memory } from '../lib/service';
-import { closedLoop, latencySummary, percentile, sleep, waitUntil } from '../lib/stats';
+import { alternate, closedLoop, latencySummary, percentile, sleep, summarize, waitUntil, type Side } from '../lib/stats';
+import { withTimeout } from '../lib/timeout';
 import { seedOrders } from './api';
+import { modeText, scaleOptions, subjectRow, type ScaleStore } from './list';
 import type { BenchContext } from '../run';
 
 /** What a supervisor's DLQ dashboard would select. */
@@ -23,6 +30,8 @@ const STATS = `query Stats { deadLetterStats {
   totalEntries unresolvedCount resolvedCount oldestUnresolvedAt averageRetries
   byFailureStatus { failureStatus count } byResolution { resolution count } } }`;
 
+const TENANT = 'default';
+
 async function activeSubscriptions(url: string): Promise<number> {
   const text = (await request(`${url}/metrics`)).body;
   const line = text.split('\n').find((candidate) => candidate.startsWith('graphql_subscriptions_active '));
@@ -31,67 +40,99 @@ async function activeSubscriptions(url: string): Promise<number> {
 
 const mb = (memory: Memory | null) => (memory ? `${Math.round(memory.rssMb)} MB` : 'unreadable');
 
-export interface DlqFeedOutcome {
-  result: SectionResult;
-  /** A DLQ'd order document as the service stored it, for seeding the stats measurement. */
-  template: Document | null;
+interface Receipt {
+  orderId: string;
+  /** Which subscriber (index of its client). */
+  client: number;
+  at: number;
+  wallAt: number;
+  occurredAt: string;
+}
+
+interface Subscribers {
+  receipts: Receipt[];
+  errors: number;
+  firstError: string | null;
+  connected: number;
+  connectSeconds: number;
+  close(): Promise<void>;
+}
+
+/** `count` graphql-ws clients (one WebSocket each, opened 50 at a time), each with one deadLetterQueueChanged subscription. */
+async function openSubscribers(context: BenchContext, url: string, count: number): Promise<Subscribers> {
+  const clients: Client[] = [];
+  const close = async () => {
+    await Promise.all(clients.splice(0).map((client) => client.dispose()));
+  };
+  context.cleanups.push(close);
+  const state: Subscribers = { receipts: [], errors: 0, firstError: null, connected: 0, connectSeconds: 0, close };
+  const wsUrl = `${url.replace(/^http/, 'ws')}/graphql`;
+  const started = performance.now();
+  await closedLoop(count, 50, async (index) => {
+    await new Promise<void>((resolve, reject) => {
+      const client = createClient({
+        url: wsUrl,
+        webSocketImpl: WebSocket,
+        lazy: false,
+        retryAttempts: 0,
+        on: { connected: () => resolve(), closed: () => reject(new Error('closed before connecting')) },
+      });
+      clients.push(client);
+      client.subscribe(
+        { query: SUBSCRIPTION },
+        {
+          next: (result) => {
+            const change = (result.data as any)?.deadLetterQueueChanged;
+            if (change) state.receipts.push({ orderId: change.entry.orderId, client: index, at: performance.now(), wallAt: Date.now(), occurredAt: change.occurredAt });
+            else {
+              state.errors += 1;
+              state.firstError ??= JSON.stringify(result.errors ?? result).slice(0, 200);
+            }
+          },
+          error: (error) => {
+            state.errors += 1;
+            state.firstError ??= error instanceof Error ? error.message : JSON.stringify(error).slice(0, 200);
+          },
+          complete: () => undefined,
+        },
+      );
+    });
+  });
+  state.connected = clients.length;
+  await waitUntil('subscriptions registered', async () => ((await activeSubscriptions(url)) >= count ? true : undefined), 60_000, 200);
+  state.connectSeconds = (performance.now() - started) / 1000;
+  return state;
+}
+
+/** Delivery latencies of `receipts` from each move's acknowledgement (a receipt before it counts as 0 ms). */
+function deliveryFigures(receipts: Receipt[], acks: Map<string, number>) {
+  let beforeAck = 0;
+  const latencies = receipts.map(({ orderId, at }) => {
+    const ack = acks.get(orderId) ?? Number.NaN;
+    if (at < ack) beforeAck += 1;
+    return Math.max(0, at - ack);
+  });
+  // The first subscriber to get each change: the pipeline (relay, Kafka, live feed, stats) without the fan-out.
+  const firstPerChange = new Map<string, number>();
+  receipts.forEach(({ orderId }, index) => firstPerChange.set(orderId, Math.min(firstPerChange.get(orderId) ?? Number.POSITIVE_INFINITY, latencies[index])));
+  const fromOccurred = receipts.map(({ wallAt, occurredAt }) => wallAt - Date.parse(occurredAt)).sort((a, b) => a - b);
+  const unique = new Set(receipts.map(({ orderId, client }) => `${client}|${orderId}`)).size;
+  return { summary: latencySummary(latencies), first: latencySummary([...firstPerChange.values()]), fromOccurred, beforeAck, unique, duplicates: receipts.length - unique };
 }
 
 /** Section 4a: change → subscriber latency with many graphql-ws subscribers on one replica, and that replica's memory. */
-export async function dlqFeedSection(context: BenchContext): Promise<DlqFeedOutcome> {
+export async function dlqFeedSection(context: BenchContext): Promise<SectionResult> {
   const { subscribers, dlqMoves } = context.load;
   const warmMoves = 5;
   const database = 'bench_dlq';
   const service = await ServiceProcess.start('dlq-feed', { MONGODB_DATABASE: database });
-  const clients: Client[] = [];
-  const closeClients = async () => {
-    await Promise.all(clients.splice(0).map((client) => client.dispose()));
-  };
-  context.cleanups.push(closeClients);
+  let feed: Subscribers | null = null;
   try {
     const orderIds = await seedOrders(service.url, warmMoves + dlqMoves, 8);
     await sleep(1_000);
     const idle = service.memory();
-
-    // Subscribers: one graphql-ws connection each, opened 50 at a time.
-    const receipts: Array<{ orderId: string; at: number; wallAt: number; occurredAt: string }> = [];
-    let subscriptionErrors = 0;
-    let firstSubscriptionError: string | null = null;
-    const wsUrl = `${service.url.replace(/^http/, 'ws')}/graphql`;
-    const connectStarted = performance.now();
-    await closedLoop(subscribers, 50, async () => {
-      await new Promise<void>((resolve, reject) => {
-        const client = createClient({
-          url: wsUrl,
-          webSocketImpl: WebSocket,
-          lazy: false,
-          retryAttempts: 0,
-          on: { connected: () => resolve(), closed: () => reject(new Error('closed before connecting')) },
-        });
-        clients.push(client);
-        client.subscribe(
-          { query: SUBSCRIPTION },
-          {
-            next: (result) => {
-              const change = (result.data as any)?.deadLetterQueueChanged;
-              if (change) receipts.push({ orderId: change.entry.orderId, at: performance.now(), wallAt: Date.now(), occurredAt: change.occurredAt });
-              else {
-                subscriptionErrors += 1;
-                firstSubscriptionError ??= JSON.stringify(result.errors ?? result).slice(0, 200);
-              }
-            },
-            error: (error) => {
-              subscriptionErrors += 1;
-              firstSubscriptionError ??= error instanceof Error ? error.message : JSON.stringify(error).slice(0, 200);
-            },
-            complete: () => undefined,
-          },
-        );
-      });
-    });
-    const connected = clients.length;
-    await waitUntil('subscriptions registered', async () => ((await activeSubscriptions(service.url)) >= subscribers ? true : undefined), 60_000, 200);
-    const connectSeconds = (performance.now() - connectStarted) / 1000;
+    feed = await openSubscribers(context, service.url, subscribers);
+    const { receipts } = feed;
     await sleep(1_000);
     const withSubscribers = service.memory();
 
@@ -126,18 +167,7 @@ export async function dlqFeedSection(context: BenchContext): Promise<DlqFeedOutc
     clearInterval(sampler);
     const after = service.memory();
 
-    let beforeAck = 0;
-    const latencies = receipts.map(({ orderId, at }) => {
-      const ack = acks.get(orderId) ?? Number.NaN;
-      if (at < ack) beforeAck += 1;
-      return Math.max(0, at - ack);
-    });
-    const summary = latencySummary(latencies);
-    // The first subscriber to get each change: the pipeline (relay, Kafka, live feed, stats) without the fan-out to 1,000.
-    const firstPerChange = new Map<string, number>();
-    receipts.forEach(({ orderId }, index) => firstPerChange.set(orderId, Math.min(firstPerChange.get(orderId) ?? Number.POSITIVE_INFINITY, latencies[index])));
-    const first = latencySummary([...firstPerChange.values()]);
-    const fromWrite = [...receipts.map(({ wallAt, occurredAt }) => wallAt - Date.parse(occurredAt))].sort((a, b) => a - b);
+    const { summary, first, fromOccurred, beforeAck } = deliveryFigures(receipts, acks);
     const peakRss = Math.max(peak?.rssMb ?? 0, after?.rssMb ?? 0);
     const rows: Row[] = [
       {
@@ -148,7 +178,7 @@ export async function dlqFeedSection(context: BenchContext): Promise<DlqFeedOutc
         aim: 'p99 ≤ 100 ms',
         met: complete === true && summary.p99 <= 100,
       },
-      { what: 'same, from the change’s occurredAt (service clock)', n: fromWrite.length, p50: percentile(fromWrite, 50), p99: percentile(fromWrite, 99) },
+      { what: 'same, from the change’s occurredAt (service clock)', n: fromOccurred.length, p50: percentile(fromOccurred, 50), p99: percentile(fromOccurred, 99) },
       { what: 'first subscriber to get each change (no fan-out)', n: first.n, p50: first.p50, p99: first.p99 },
       {
         what: `replica RSS with ${subscribers} subscribers (peak while moving)`,
@@ -158,110 +188,346 @@ export async function dlqFeedSection(context: BenchContext): Promise<DlqFeedOutc
       },
     ];
     const notes = [
-      `One replica (node dist/main.js, pid-own RSS from /proc/<pid>/status), ${connected} graphql-ws clients (createClient, ws, lazy: false), one subscription each (${await activeSubscriptions(service.url)} active on the replica by its gauge); connecting and subscribing took ${connectSeconds.toFixed(1)} s.`,
-      `${dlqMoves} moveOrderToDeadLetterQueue mutations, one every ${spacing} ms, after ${warmMoves} unmeasured warm-up moves; ${receipts.length} of ${expected} deliveries received${complete === true ? '' : ' within 60 s'}; ${beforeAck} arrived before the mutation's response (counted as 0 ms). ${subscriptionErrors} subscription errors${firstSubscriptionError ? ` (first: ${firstSubscriptionError})` : ''}.`,
-      `Path measured: write → relay → Kafka topic wms.orders.live → the replica's live-feed consumer → stats query (once per change) → 1 000 WebSocket sends → the bench's clients (1 000 sockets in one Node process on the same 2 CPUs, so client-side handling is inside the figure).`,
+      `One replica (node dist/main.js, pid-own RSS from /proc/<pid>/status), ${feed.connected} graphql-ws clients (createClient, ws, lazy: false), one subscription each (${await activeSubscriptions(service.url)} active on the replica by its gauge); connecting and subscribing took ${feed.connectSeconds.toFixed(1)} s.`,
+      `${dlqMoves} moveOrderToDeadLetterQueue mutations, one every ${spacing} ms, after ${warmMoves} unmeasured warm-up moves; ${receipts.length} of ${expected} deliveries received${complete === true ? '' : ' within 60 s'}; ${beforeAck} arrived before the mutation's response (counted as 0 ms). ${feed.errors} subscription errors${feed.firstError ? ` (first: ${feed.firstError})` : ''}.`,
+      `Path measured: write → relay → Kafka topic wms.orders.live → the replica's live-feed consumer → stats query (once per change) → ${subscribers.toLocaleString('en-US')} WebSocket sends → the bench's clients (${subscribers.toLocaleString('en-US')} sockets in one Node process on the same 2 CPUs, so client-side handling is inside the figure).`,
       `RSS: ${mb(idle)} idle before subscribers, ${mb(withSubscribers)} with ${subscribers} subscribers, peak ${Math.round(peakRss)} MB while moving (sampled every 100 ms), ${mb(after)} after; VmHWM ${after ? Math.round(after.hwmMb) : '?'} MB over the process's life.`,
     ];
-    const template = await context.mongo.db(database).collection('orders').findOne({ _id: measuredIds[0] as unknown as Document['_id'] });
-    await closeClients();
-    return { result: { id: 'dlq-feed', title: '4a. DLQ feed: 1,000 graphql-ws subscribers on one replica', rows, notes, notMeasured: null }, template };
+    return { id: 'dlq-feed', title: `4a. DLQ feed: ${subscribers.toLocaleString('en-US')} graphql-ws subscribers on one replica`, rows, notes, notMeasured: null };
   } finally {
-    await closeClients();
+    await feed?.close();
     await service.stop();
+  }
+}
+
+/**
+ * Section 4c: the live DLQ feed on a store holding the 100,000 orders of section 6: many subscribers, moves at a fixed
+ * rate (open loop, each move issued on schedule whether or not the previous one answered), every delivery counted.
+ */
+export async function dlqFeedScaleSection(context: BenchContext, store: ScaleStore): Promise<SectionResult> {
+  const { scaleSubscribers: subscribers, scaleMoveRate: rate, scaleMoveSeconds: seconds } = context.load;
+  const { service } = store;
+  const warmMoves = 5;
+  const moves = Math.round(rate * seconds);
+  const aim = 250;
+  const orderIds = await seedOrders(service.url, warmMoves + moves, 8);
+  const feed = await openSubscribers(context, service.url, subscribers);
+  try {
+    const { receipts } = feed;
+    const acks = new Map<string, number>();
+    const moveLatencies: number[] = [];
+    let failed = 0;
+    let firstError: string | null = null;
+    const move = async (orderId: string, index: number) => {
+      const sent = performance.now();
+      try {
+        await graphql(service.url, MOVE, { orderId, failureStatus: ['picking', 'packing', 'shipping'][index % 3], failureReason: 'bench: station offline' }, 30_000);
+        const ack = performance.now();
+        acks.set(orderId, ack);
+        moveLatencies.push(ack - sent);
+      } catch (error) {
+        failed += 1;
+        firstError ??= (error as Error).message;
+      }
+    };
+    for (let index = 0; index < warmMoves; index += 1) {
+      await move(orderIds[index], index);
+      await sleep(200);
+    }
+    if (failed) throw new Error(`warm-up moves failed: ${firstError}`);
+    await waitUntil('warm-up deliveries', () => (receipts.length >= warmMoves * subscribers ? true : undefined), 60_000);
+    receipts.length = 0;
+    moveLatencies.length = 0;
+    acks.clear();
+
+    const peakBefore = service.memory();
+    let peak = peakBefore;
+    const sampler = setInterval(() => {
+      const now = service.memory();
+      if (now && (!peak || now.rssMb > peak.rssMb)) peak = now;
+    }, 100);
+    const measuredIds = orderIds.slice(warmMoves, warmMoves + moves);
+    const pending: Array<Promise<void>> = [];
+    const started = performance.now();
+    for (let index = 0; index < measuredIds.length; index += 1) {
+      await sleep(Math.max(0, started + (index * 1000) / rate - performance.now()));
+      pending.push(move(measuredIds[index], index));
+    }
+    const issuedSeconds = (performance.now() - started) / 1000;
+    await Promise.all(pending);
+    const answeredSeconds = (performance.now() - started) / 1000;
+    const expected = acks.size * subscribers;
+    const waitStarted = performance.now();
+    const complete = await waitUntil('deliveries', () => (new Set(receipts.map(({ orderId, client }) => `${client}|${orderId}`)).size >= expected ? true : undefined), 60_000, 200).catch(
+      () => false,
+    );
+    const waited = (performance.now() - waitStarted) / 1000;
+    clearInterval(sampler);
+
+    const { summary, first, fromOccurred, beforeAck, unique, duplicates } = deliveryFigures(receipts, acks);
+    const writes = summarize({ latencies: moveLatencies, elapsedMs: answeredSeconds * 1000, errors: failed, firstError });
+    const allArrived = complete === true && failed === 0 && duplicates === 0;
+    const rows: Row[] = [
+      rowOf(`moveOrderToDeadLetterQueue offered at ${rate}/s for ${seconds} s (HTTP)`, writes, { ratio: failed ? `${failed} failed` : `${acks.size} acknowledged` }),
+      {
+        what: `deliveries to ${subscribers} subscribers`,
+        n: unique,
+        ratio: `${unique.toLocaleString('en-US')} of ${(moves * subscribers).toLocaleString('en-US')}`,
+        aim: 'every delivery',
+        met: allArrived && unique === moves * subscribers,
+      },
+      {
+        what: `${subscribers} subscribers: move acknowledged → change received`,
+        n: summary.n,
+        p50: summary.p50,
+        p99: summary.p99,
+        aim: `p99 ≤ ${aim} ms`,
+        met: complete === true && summary.p99 <= aim,
+      },
+      { what: 'same, from the change’s occurredAt (service clock)', n: fromOccurred.length, p50: percentile(fromOccurred, 50), p99: percentile(fromOccurred, 99) },
+      { what: 'first subscriber to get each change (no fan-out)', n: first.n, p50: first.p50, p99: first.p99 },
+    ];
+    const notes = [
+      `Store: the ${store.total.toLocaleString('en-US')} orders of section 6 (same database and replica, relay on), plus the ${warmMoves + moves} orders created through GraphQL to be moved. ${feed.connected} graphql-ws clients, one subscription each; connecting and subscribing took ${feed.connectSeconds.toFixed(1)} s. ${feed.errors} subscription errors${feed.firstError ? ` (first: ${feed.firstError})` : ''}.`,
+      `${moves} moves issued on schedule over ${issuedSeconds.toFixed(1)} s (${rate}/s, open loop), the last answered ${answeredSeconds.toFixed(1)} s after the start; ${acks.size} acknowledged, ${failed} failed${firstError ? ` (first: ${firstError})` : ''}; ${warmMoves} warm-up moves before, not measured.`,
+      `${unique.toLocaleString('en-US')} of ${expected.toLocaleString('en-US')} expected deliveries (acknowledged moves × subscribers) arrived${complete === true ? '' : ' within 60 s of the last answer'} (waited ${waited.toFixed(1)} s after the last answer), ${duplicates} duplicates; ${beforeAck} arrived before their move's response (counted as 0 ms).`,
+      `Replica RSS ${mb(peakBefore)} before the moves, peak ${mb(peak)} while moving.`,
+    ];
+    return { id: 'dlq-feed-scale', title: `4c. DLQ feed at scale: ${subscribers} subscribers, ${rate} moves/s, ${store.total.toLocaleString('en-US')} orders`, rows, notes, notMeasured: null };
+  } finally {
+    await feed.close();
   }
 }
 
 const FAILURE_STATUSES = ['picking', 'packing', 'shipping', 'wave_assignment', 'validation'];
 const RESOLUTIONS = ['manual_retry', 'cancelled', 'escalated'] as const;
 
-/** A DLQ entry varied from the template: status, resolution (30 % resolved), retries, age, customer. */
+/**
+ * A DLQ entry varied from the template (an order the service moved to the DLQ): failure status, resolution (30 %
+ * resolved), retries 0–5 with their history, age up to 30 days, 500 customers.
+ */
 function seededEntry(template: Document, index: number, now: number): Document {
   const orderId = newOrderId();
-  const createdAt = new Date(now - ((index * 7919) % (30 * 24 * 60)) * 60_000);
-  const doc = cloneOrderDocument(template, orderId, createdAt);
+  const createdAt = new Date(now - ((index * 7919) % (30 * 24 * 60)) * 60_000 - (index % 59_999));
+  const orderCreatedAt = new Date(createdAt.getTime() - 3_600_000);
+  const doc = cloneOrderDocument(template, orderId, orderCreatedAt);
   const resolved = index % 10 < 3;
   const resolution = resolved ? RESOLUTIONS[index % 3] : null;
+  const failureStatus = FAILURE_STATUSES[index % FAILURE_STATUSES.length];
+  const retryCount = index % 6;
+  const retryHistory = Array.from({ length: retryCount }, (_, attempt) => ({
+    attempt: attempt + 1,
+    failureReason: 'bench: station offline',
+    failureStatus,
+    failedAt: new Date(createdAt.getTime() - (retryCount - attempt) * 60_000),
+    workflowId: null,
+    runId: null,
+  }));
   doc.customerId = `CUST-${String(index % 500).padStart(4, '0')}`;
   doc.outbox = [];
   doc.outboxPending = false;
   doc.outboxPublishedSeq = doc.outboxSeq;
   doc.deadLettered = !resolved || resolution === 'escalated';
+  if (resolution === 'cancelled') {
+    doc.status = 'cancelled';
+    doc.cancellation = { reason: 'cancelled from the dead letter queue', cancelledAt: new Date(createdAt.getTime() + 60_000) };
+  }
+  doc.retry = { ...doc.retry, count: resolution === 'manual_retry' ? 0 : retryCount, history: retryHistory, lastFailureStatus: retryCount ? failureStatus : null };
+  doc.updatedAt = createdAt;
   doc.deadLetter = {
     ...doc.deadLetter,
-    failureStatus: FAILURE_STATUSES[index % FAILURE_STATUSES.length],
-    retryCount: index % 6,
+    failureStatus,
+    failureReason: 'bench: station offline',
+    retryCount,
+    retryHistory,
+    originalOrder: { ...doc.deadLetter.originalOrder, customerId: doc.customerId, createdAt: orderCreatedAt, retry: { ...doc.deadLetter.originalOrder.retry, count: retryCount, history: retryHistory } },
     resolved,
     resolution,
     resolvedBy: resolved ? 'bench' : null,
     resolvedAt: resolved ? new Date(createdAt.getTime() + 60_000) : null,
     notes: resolved ? 'seeded' : null,
     createdAt,
-    updatedAt: createdAt,
+    updatedAt: resolved ? new Date(createdAt.getTime() + 60_000) : createdAt,
   };
   return doc;
 }
 
-/** Section 4b: `deadLetterStats` over a large DLQ seeded into the orders collection (10,000, then 100,000 if the budget allows). */
-export async function dlqStatsSection(context: BenchContext, template: Document | null): Promise<SectionResult> {
-  const title = '4b. DLQ stats over a large queue';
-  if (!template?.deadLetter) return { id: 'dlq-stats', title, rows: [], notes: [], notMeasured: 'no DLQ document to copy (section 4a did not run)' };
+/** The service's own counter rules (src/models/dead-letter-stats.ts), from the build the bench runs. */
+interface CounterRules {
+  deadLetterStatsDelta(before: null, after: { resolved: boolean; resolution: string | null; failureStatus: string; retryCount: number }): Record<string, number>;
+  counterKey(name: string): string;
+}
+
+/** src/store/dead-letter-stats.repository.ts: a tenant's counters spread over 8 documents, picked by the order id's SHA-1. */
+const COUNTER_SHARDS = 8;
+const shardOf = (orderId: string) => createHash('sha1').update(orderId).digest().readUInt8(0) % COUNTER_SHARDS;
+
+interface Counters {
+  total: number;
+  unresolved: number;
+  retrySum: number;
+  byStatus: Record<string, number>;
+  byResolution: Record<string, number>;
+}
+
+/** DeadLetterRepository.recount (src/store/dead-letter.repository.ts): the counters recounted from the entries, one aggregation. */
+async function recount(orders: Collection<Document>, counterKey: (name: string) => string): Promise<Counters> {
+  const rows = await orders
+    .aggregate<{ _id: { resolved: boolean; key: string }; count: number; retries: number }>([
+      { $match: { tenantId: TENANT, 'deadLetter.createdAt': { $gt: new Date(0) } } },
+      {
+        $group: {
+          _id: { resolved: '$deadLetter.resolved', key: { $cond: ['$deadLetter.resolved', '$deadLetter.resolution', '$deadLetter.failureStatus'] } },
+          count: { $sum: 1 },
+          retries: { $sum: '$deadLetter.retryCount' },
+        },
+      },
+    ])
+    .toArray();
+  const counters: Counters = { total: 0, unresolved: 0, retrySum: 0, byStatus: {}, byResolution: {} };
+  for (const { _id, count, retries } of rows) {
+    counters.total += count;
+    counters.retrySum += retries;
+    if (_id.resolved) counters.byResolution[counterKey(_id.key)] = count;
+    else {
+      counters.unresolved += count;
+      counters.byStatus[counterKey(_id.key)] = count;
+    }
+  }
+  return counters;
+}
+
+/** Section 4b: DLQ statistics and the first page of unresolved entries over 100,000 entries, beside the raw driver's same reads. */
+export async function dlqStatsSection(context: BenchContext): Promise<SectionResult> {
+  const size = context.load.scaleDlqEntries;
+  const title = `4b. DLQ stats and list at ${size.toLocaleString('en-US')} entries`;
+  const rules = require(join(PROJECT_DIR, 'dist', 'models', 'dead-letter-stats.js')) as CounterRules;
   const database = 'bench_dlqstats';
-  // The replica creates the collection and its indexes, so seeding pays for them as the service's own writes would.
-  const relay = context.load.dlqStatsRelay;
-  const service = await ServiceProcess.start('dlq-stats', { MONGODB_DATABASE: database, OUTBOX_RELAY_ENABLED: relay ? 'true' : 'false' });
-  const orders = context.mongo.db(database).collection('orders');
+  const service = await ServiceProcess.start('dlq-stats', { MONGODB_DATABASE: database });
+  const db = context.mongo.db(database);
+  const orders = db.collection<Document>('orders');
+  const counters = db.collection<Document>('dead_letter_stats');
   const rows: Row[] = [];
   const notes: string[] = [];
-  let stored = 0;
-  const now = Date.now();
-  const seedTo = async (target: number) => {
-    const started = performance.now();
-    const batch = 1_000;
-    while (stored < target) {
-      const size = Math.min(batch, target - stored);
-      const docs = Array.from({ length: size }, (_, offset) => seededEntry(template, stored + offset, now));
-      await orders.insertMany(docs, { ordered: false });
-      stored += size;
-    }
-    return (performance.now() - started) / 1000;
-  };
-  /** Up to `runs` sequential queries; stops early once the queries so far took over 30 s together. */
-  const measure = async (runs: number) => {
-    const times: number[] = [];
-    let total = 0;
-    for (let run = 0; run < runs && times.reduce((sum, time) => sum + time, 0) < 30_000; run += 1) {
-      const started = performance.now();
-      const data = await graphql<{ deadLetterStats: { totalEntries: number } }>(service.url, STATS, {}, 300_000);
-      times.push(performance.now() - started);
-      total = data.deadLetterStats.totalEntries;
-    }
-    return { times: [...times].sort((a, b) => a - b), total };
-  };
   try {
-    const first = context.load.dlqStatsSizes[0];
-    const seedSeconds = await seedTo(first);
-    const small = await measure(5);
-    rows.push({ what: `deadLetterStats over ${first.toLocaleString('en-US')} entries`, n: small.times.length, p50: percentile(small.times, 50), p99: small.times.at(-1) });
-    notes.push(
-      `Seeded ${first.toLocaleString('en-US')} entries with insertMany (batches of 1,000) in ${seedSeconds.toFixed(1)} s (${Math.round(first / seedSeconds)} docs/s): copies of an order the service moved to the DLQ in 4a (deadLetter with its order snapshot and retry history), varied over 5 failure statuses, 30 % resolved across the 3 resolutions, 0–5 retries, ages up to 30 days, 500 customers. The query answered totalEntries = ${small.total}.`,
+    // The template: an order created and moved to the DLQ through the service (its counters stored by the service).
+    const firstId = await createOrder(service.url, 0);
+    await graphql(service.url, MOVE, { orderId: firstId, failureStatus: 'picking', failureReason: 'bench: station offline' });
+    const template = await waitUntil('the moved order published', async () => {
+      const doc = await orders.findOne({ _id: firstId as unknown as Document['_id'] });
+      return doc?.deadLetter && doc.outboxPending === false ? doc : undefined;
+    }, 30_000, 100);
+
+    // Entries with the raw driver; each one's counter delta (the service's own rule) added to its shard, as the
+    // service's transaction would have done on each move and resolution.
+    const shardDeltas = Array.from({ length: COUNTER_SHARDS }, () => new Map<string, number>());
+    const now = Date.now();
+    const seeded = await insertInBatches(
+      orders,
+      size - 1,
+      (index) => {
+        const doc = seededEntry(template, index + 1, now);
+        const delta = rules.deadLetterStatsDelta(null, doc.deadLetter);
+        const shard = shardDeltas[shardOf(doc.orderId)];
+        for (const [path, by] of Object.entries(delta)) shard.set(path, (shard.get(path) ?? 0) + by);
+        return doc;
+      },
+      { parallel: context.load.seedParallel },
     );
-    for (const size of context.load.dlqStatsSizes.slice(1)) {
-      // Linear estimates from the first size (FerretDB scans, so at best linear): skip what cannot fit the budget.
-      const projectedSeed = ((size - stored) / first) * seedSeconds;
-      const projectedQuery = (percentile(small.times, 50) / 1000) * (size / first);
-      if (projectedSeed + projectedQuery > context.load.seedBudgetSeconds) {
-        const reason = `${size.toLocaleString('en-US')} entries not measured: seeding would take about ${Math.round(projectedSeed)} s and one stats query about ${Math.round(projectedQuery)} s (linear estimates from ${first.toLocaleString('en-US')}), over the ${context.load.seedBudgetSeconds} s budget (BENCH_SEED_BUDGET_S)`;
-        rows.push({ what: `deadLetterStats over ${size.toLocaleString('en-US')} entries`, ratio: 'not measured' });
-        notes.push(`${reason}.`);
-        break;
-      }
-      const moreSeconds = await seedTo(size);
-      const large = await measure(3);
-      rows.push({ what: `deadLetterStats over ${size.toLocaleString('en-US')} entries`, n: large.times.length, p50: percentile(large.times, 50), p99: large.times.at(-1) });
-      notes.push(`Seeded up to ${size.toLocaleString('en-US')} in a further ${moreSeconds.toFixed(1)} s; the query answered totalEntries = ${large.total}.`);
+    for (const [shard, delta] of shardDeltas.entries()) {
+      if (delta.size) await counters.updateOne({ _id: `${TENANT}|${shard}` as unknown as Document['_id'], tenantId: TENANT }, { $inc: Object.fromEntries(delta) }, { upsert: true });
     }
-    notes.push('Timed over HTTP from the bench, one query at a time (up to 5, fewer once they took 30 s together); "p99" here is the slowest run. The replica runs as deployed (relay on): it also refreshes its DLQ gauges every 5 s and, holding the sweeper lease, its relay scans for unpublished events every 10 s (OUTBOX_POLL_INTERVAL), both over the same collection.');
+    const recountStarted = performance.now();
+    const recounted = await recount(orders, rules.counterKey);
+    const recountSeconds = (performance.now() - recountStarted) / 1000;
+    const stats = (await graphql<{ deadLetterStats: { totalEntries: number; unresolvedCount: number; averageRetries: number; byFailureStatus: Array<{ failureStatus: string; count: number }> } }>(service.url, STATS, {}, 600_000))
+      .deadLetterStats;
+    const byStatusAgrees = stats.byFailureStatus.every(({ failureStatus, count }) => recounted.byStatus[rules.counterKey(failureStatus)] === count);
+    const agrees = stats.totalEntries === recounted.total && stats.unresolvedCount === recounted.unresolved && byStatusAgrees;
+    notes.push(
+      `Store: one order created and moved to the DLQ through GraphQL; the other ${seededText(seeded)} are copies of its stored document under new ids: deadLetter with its order snapshot, varied over 5 failure statuses, 30 % resolved across the 3 resolutions (cancelled ones cancelled), 0–5 retries with their history, ages up to 30 days, 500 customers. The counters in dead_letter_stats: each copied entry's delta by the service's own rule (deadLetterStatsDelta from dist/models/dead-letter-stats.js) added with $inc to its shard (one of 8 by the order id's SHA-1, as src/store/dead-letter-stats.repository.ts picks it), on top of what the service stored for its own move.`,
+      `Check: the service answered totalEntries ${stats.totalEntries.toLocaleString('en-US')}, unresolvedCount ${stats.unresolvedCount.toLocaleString('en-US')}, averageRetries ${stats.averageRetries}; DeadLetterRepository.recount's aggregation over the entries (run by the bench, ${recountSeconds.toFixed(1)} s) gives ${recounted.total.toLocaleString('en-US')} / ${recounted.unresolved.toLocaleString('en-US')}${agrees ? ' — the counters agree with the entries' : ' — THEY DISAGREE'}.`,
+    );
+
+    const timeoutMs = 600_000;
+    const options = scaleOptions(context);
+    const oldestFilter = { tenantId: TENANT, 'deadLetter.resolved': false, 'deadLetter.createdAt': { $gt: new Date(0) } };
+    const oldestProjection = { _id: 0, 'deadLetter.createdAt': 1 };
+    const oldestSort = { 'deadLetter.createdAt': 1, orderId: 1 } as const;
+    const statsSides: Side[] = [
+      {
+        name: 'raw',
+        op: () =>
+          withTimeout(
+            Promise.all([counters.find({ tenantId: TENANT }).toArray(), orders.find(oldestFilter, { projection: oldestProjection }).sort(oldestSort).limit(1).toArray()]),
+            timeoutMs,
+            'raw stats',
+          ),
+      },
+      { name: 'GraphQL', op: () => graphql(service.url, STATS, {}, timeoutMs) },
+      {
+        name: 'REST',
+        op: async () => {
+          const response = await request(`${service.url}/api/v1/dead-letter-queue/stats`, { timeoutMs });
+          if (response.status !== 200) throw new Error(`GET /api/v1/dead-letter-queue/stats answered ${response.status}: ${response.body.slice(0, 160)}`);
+        },
+      },
+    ];
+    const counterPlan = await explainFind(counters, { tenantId: TENANT }, {}).catch(() => null);
+    const oldestPlan = await explainFind(orders, oldestFilter, { projection: oldestProjection, sort: oldestSort, limit: 1 }).catch(() => null);
+    const statsAim = 100;
+    try {
+      const result = await alternate(statsSides, options);
+      rows.push(rowOf('raw driver: counters find + oldest unresolved find (baseline)', result.summaries[0]));
+      rows.push(subjectRow('GraphQL deadLetterStats', result, 1, statsAim));
+      rows.push(subjectRow('REST GET /api/v1/dead-letter-queue/stats', result, 2, statsAim));
+      notes.push(
+        `Stats: what the service reads (src/use-cases/dead-letter-queries.ts statsOf): the tenant's counter documents, and the oldest unresolved entry (find resolved=false, sort deadLetter.createdAt asc, limit 1), both at once; ${modeText(result, options)}. Plans (explain): counters ${counterPlan ? planNote(counterPlan, null).replace(/^find /, '') : 'unavailable'}; oldest unresolved ${oldestPlan ? planNote(oldestPlan, null).replace(/^find /, '') : 'unavailable'} over the ${recounted.unresolved.toLocaleString('en-US')} unresolved entries.`,
+      );
+    } catch (error) {
+      rows.push({ what: 'GraphQL deadLetterStats', ratio: 'not measured', aim: `p99 ≤ ${statsAim} ms`, met: false });
+      notes.push(`Stats not measured: ${(error as Error).message.split('\n')[0]}.`);
+    }
+
+    const listFilter = { tenantId: TENANT, 'deadLetter.createdAt': { $gt: new Date(0) }, 'deadLetter.resolved': false };
+    const entryProjection = { _id: 0, orderId: 1, tenantId: 1, customerId: 1, deadLetter: 1 };
+    const listSort = { 'deadLetter.createdAt': -1, orderId: -1 } as const;
+    let listTotal = Number.NaN;
+    const listSides: Side[] = [
+      {
+        name: 'raw',
+        op: () =>
+          withTimeout(
+            Promise.all([orders.find(listFilter, { projection: entryProjection }).sort(listSort).limit(50).toArray(), orders.countDocuments(listFilter)]),
+            timeoutMs,
+            'raw DLQ list',
+          ),
+      },
+      {
+        name: 'REST',
+        op: async () => {
+          const response = await request(`${service.url}/api/v1/dead-letter-queue?resolved=false&limit=50`, { timeoutMs });
+          if (response.status !== 200) throw new Error(`GET /api/v1/dead-letter-queue answered ${response.status}: ${response.body.slice(0, 160)}`);
+          listTotal = JSON.parse(response.body).total;
+        },
+      },
+    ];
+    const listFindPlan = await explainFind(orders, listFilter, { projection: entryProjection, sort: listSort, limit: 50 }).catch(() => null);
+    const listCountPlan = await explainCount(db, orders, listFilter).catch(() => null);
+    try {
+      const result = await alternate(listSides, options);
+      rows.push(rowOf('raw driver: DLQ find+sort+limit 50 & countDocuments (baseline)', result.summaries[0]));
+      rows.push(subjectRow('REST GET /api/v1/dead-letter-queue?resolved=false&limit=50', result, 1, null));
+      notes.push(
+        `List: src/store/dead-letter.repository.ts list with resolved=false (${Number.isNaN(listTotal) ? '?' : listTotal.toLocaleString('en-US')} matching), newest first; the raw side runs its find (entry projection, sort deadLetter.createdAt desc, orderId desc, limit 50) and countDocuments at once; ${modeText(result, options)}.${listFindPlan ? ` Plans (explain): ${planNote(listFindPlan, listCountPlan)}.` : ''}`,
+      );
+    } catch (error) {
+      rows.push({ what: 'REST GET /api/v1/dead-letter-queue?resolved=false&limit=50', ratio: 'not measured' });
+      notes.push(`List not measured: ${(error as Error).message.split('\n')[0]}.`);
+    }
+    notes.push(
+      'The replica runs as deployed (relay on). Every 5 s it also refreshes its DLQ gauges from the same store: the counters and the oldest unresolved entry (the same find as the stats), so that query also runs in the background during these figures.',
+    );
     return { id: 'dlq-stats', title, rows, notes, notMeasured: null };
   } finally {
     await service.stop();

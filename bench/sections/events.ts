@@ -6,7 +6,7 @@ import { graphql, request } from '../lib/http';
 import { CREATE_ORDER, orderInput, probeStore } from '../lib/orders';
 import { rowOf, type Row, type SectionResult } from '../lib/report';
 import { ServiceProcess } from '../lib/service';
-import { ferretDbCpuPercent } from '../lib/ferretdb-check';
+import { storeCpuPercent } from '../lib/infra';
 import { closedLoop, latencySummary, sleep, summarize, waitUntil } from '../lib/stats';
 import type { BenchContext } from '../run';
 
@@ -198,11 +198,11 @@ async function eventLatencyRun(context: BenchContext, rate: number, seconds: num
 }
 
 /** Section 3a: write acknowledged → event consumed from wms.orders.events: at the issue's rate, and at a low rate. */
-export async function eventLatencySection(context: BenchContext, freshStore: () => Promise<void>): Promise<SectionResult> {
+export async function eventLatencySection(context: BenchContext): Promise<SectionResult> {
   const { eventRate, eventLowRate, eventMidRate, eventSeconds } = context.load;
   const rows: Row[] = [];
   const notes: string[] = [
-    'Latency = time the bench\'s Kafka consumer (own group, eachBatch, maxWait 20 ms) received the record − time the createOrder HTTP response arrived. Each run uses a fresh replica (relay on, as deployed), a fresh database and a freshly restarted FerretDB.',
+    'Latency = time the bench\'s Kafka consumer (own group, eachBatch, maxWait 20 ms) received the record − time the createOrder HTTP response arrived. Each run uses a fresh replica (relay on, as deployed) and a fresh database on the same SecantusDB.',
   ];
   for (const [rate, label] of [
     [eventLowRate, 'low rate'],
@@ -210,7 +210,6 @@ export async function eventLatencySection(context: BenchContext, freshStore: () 
     [eventRate, 'issue rate'],
   ] as const) {
     try {
-      await freshStore();
       const run = await eventLatencyRun(context, rate, eventSeconds, label);
       rows.push(...run.rows);
       notes.push(...run.notes);
@@ -255,10 +254,10 @@ export async function drainSection(context: BenchContext, backlog: Backlog): Pro
     const ended = performance.now();
     const storeWhileRunning = drained === true ? '' : await probeStore(orders, { outboxPending: true });
     const publishedByReplica = drained === true ? '' : await servicePublishLatency(relay.url);
-    // Once the replica is gone, a store that still does not answer is stuck inside FerretDB, not busy for a client.
+    // Once the replica is gone, a store that still does not answer is busy with (or stuck in) work it left, not serving a client.
     if (drained !== true) await relay.kill();
     const storeAfterKill = drained === true ? '' : await probeStore(orders, { outboxPending: true }, 5_000);
-    const cpu = drained === true ? null : await ferretDbCpuPercent();
+    const cpu = drained === true ? null : await storeCpuPercent();
     const count = seen.size;
     const steadyRate = count > 1 ? ((count - 1) / (last - first)) * 1000 : Number.NaN;
     const overallRate = drained === true ? (count / (last - spawned)) * 1000 : (count / (ended - spawned)) * 1000;
@@ -273,10 +272,10 @@ export async function drainSection(context: BenchContext, backlog: Backlog): Pro
       { what: drained === true ? 'same, counted from the replica process spawn' : `events/s over the ${limit} s waited, from spawn`, n: count, opsPerSec: overallRate },
     ];
     const notes = [
-      `Backlog: ${backlog.created} orders created through GraphQL (32 in flight) on a replica with OUTBOX_RELAY_ENABLED=false in ${backlog.createSeconds.toFixed(1)} s (${Math.round(backlog.created / backlog.createSeconds)} creates/s with the relay off; creating is capped at ${backlog.timeLimitSeconds} s, BENCH_BACKLOG_MAX_S), that replica then killed${ids.size > backlog.created ? `, and ${(ids.size - backlog.created).toLocaleString('en-US')} copies of those documents under new order and event ids inserted with the driver in ${backlog.copySeconds.toFixed(1)} s` : ''}; FerretDB restarted on the same data. Before the relay replica started, the store, asked for orders with unpublished events, ${pendingBefore}.`,
+      `Backlog: ${backlog.created} orders created through GraphQL (32 in flight) on a replica with OUTBOX_RELAY_ENABLED=false in ${backlog.createSeconds.toFixed(1)} s (${Math.round(backlog.created / backlog.createSeconds)} creates/s with the relay off; creating is capped at ${backlog.timeLimitSeconds} s, BENCH_BACKLOG_MAX_S), that replica then killed${ids.size > backlog.created ? `, and ${(ids.size - backlog.created).toLocaleString('en-US')} copies of those documents under new order and event ids inserted with the driver in ${backlog.copySeconds.toFixed(1)} s` : ''}. Before the relay replica started, the store, asked for orders with unpublished events, ${pendingBefore}.`,
       `Relay replica: node dist/main.js with the relay on, same database; /ready after ${((ready - spawned) / 1000).toFixed(1)} s; ${count ? `first event consumed ${((first - spawned) / 1000).toFixed(1)} s after spawn, last ${((last - spawned) / 1000).toFixed(1)} s after spawn` : 'no event consumed'}.`,
-      `${drained === true ? 'Every event arrived' : `Only ${count} of ${ids.size} events arrived within the ${limit} s waited (BENCH_DRAIN_WAIT_S)`}; ${duplicates} duplicates.${drained === true ? '' : ` Then the store, asked for orders with unpublished events, ${storeWhileRunning}; the replica's own count: ${publishedByReplica}. After the replica was killed, the store ${storeAfterKill}${cpu === null ? '' : `; FerretDB then used ${Math.round(cpu)} % of a CPU over 3 s${storeAfterKill.startsWith('answered') ? '' : cpu < 10 ? ' (stuck, not working)' : ' (still working on the relay\'s command)'}`}.`}`,
-      'Path: at start the replica takes the sweeper lease and sweeps: one scan of the orders collection for pending outboxes (an indexed query on MongoDB, a read of every document on FerretDB), sending each batch of 500 orders to Kafka as the scan returns it; recording the events published (one primary-key update per order) runs behind the sends (src/events/outbox-relay.ts).',
+      `${drained === true ? 'Every event arrived' : `Only ${count} of ${ids.size} events arrived within the ${limit} s waited (BENCH_DRAIN_WAIT_S)`}; ${duplicates} duplicates.${drained === true ? '' : ` Then the store, asked for orders with unpublished events, ${storeWhileRunning}; the replica's own count: ${publishedByReplica}. After the replica was killed, the store ${storeAfterKill}${cpu === null ? '' : `; SecantusDB then used ${Math.round(cpu)} % of a CPU over 3 s${storeAfterKill.startsWith('answered') ? '' : cpu < 10 ? ' (stuck, not working)' : ' (still working on the relay\'s commands)'}`}.`}`,
+      'Path: at start the replica takes the sweeper lease and sweeps: one query for pending outboxes, served by the partial index outbox_pending (it holds only orders with unpublished events), sending each batch of 500 orders to Kafka as the scan returns it; recording the events published (one primary-key update per order) runs behind the sends (src/events/outbox-relay.ts).',
       'The backlog writer was killed (SIGKILL), as a crashed replica would be: its events are nobody\'s (stored without a lease), so the sweeping replica publishes them.',
     ];
     return { id: 'drain', title, rows, notes, notMeasured: null };

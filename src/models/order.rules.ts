@@ -73,6 +73,16 @@ export function isEligibleForRetry(order: Pick<Order, 'status' | 'deadLettered' 
  * The eligible-for-retry list (CONTRACT §2): the order has failed at least once, may still be retried
  * under `maxRetries` (the caller's threshold, the order's own by default) and its backoff has elapsed.
  */
+/**
+ * When the order becomes due for a retry, if nothing changes first: its `nextRetryAt` while it has failed, is not held
+ * and is not finished; null otherwise. Stored beside the order (`retryDueAt`) so that one index range finds the due
+ * orders; `isDueForRetry` adds the caller's `maxRetries` and the clock.
+ */
+export function retryDueAt(order: Pick<Order, 'status' | 'deadLettered' | 'retry'>): Date | null {
+  const { count, nextRetryAt } = order.retry;
+  return count >= 1 && !order.deadLettered && !isFinished(order) ? nextRetryAt : null;
+}
+
 export function isDueForRetry(
   order: Pick<Order, 'status' | 'deadLettered' | 'retry'>,
   now: Date,

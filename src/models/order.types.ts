@@ -103,7 +103,7 @@ export type OrderSnapshot = Omit<Order, 'deadLetter'>;
 
 /**
  * The order's dead letter queue entry (CONTRACT §3). It lives inside the order document, so that moving an order to
- * the DLQ, holding it and storing the event is one single-document write (FerretDB has no multi-document transactions).
+ * the DLQ, holding it and storing the event is one single-document write (the queue's counters join it in a transaction).
  */
 export interface DeadLetterRecord {
   /** Free text like RetryAttempt.failureStatus: orchestrators report steps such as `shipping`. */

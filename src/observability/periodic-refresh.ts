@@ -1,6 +1,6 @@
 /**
  * Runs `refresh` now and again and again, at least `minIntervalMs` apart and never more than a fifth of the time: a
- * refresh that takes 2 s (a gauge counted by scanning the orders on FerretDB) waits 8 s before the next one, so gauges
+ * refresh that takes 2 s (a store under load) waits 8 s before the next one, so gauges
  * cannot crowd out the requests they describe. Errors are the caller's to report inside `refresh`.
  */
 export function startPeriodicRefresh(refresh: () => Promise<unknown>, minIntervalMs: number, firstDelayMs = 0): { stop(): void } {

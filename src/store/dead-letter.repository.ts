@@ -2,7 +2,7 @@ import type { FilterQuery } from 'mongoose';
 import { olderThanCutoff } from '../models/dead-letter';
 import { counterKey, type DeadLetterCounters } from '../models/dead-letter-stats';
 import type { DeadLetterListQuery, RetryEligibilityQuery } from '../models/order.input';
-import { isFinished } from '../models/order.rules';
+import { isDueForRetry } from '../models/order.rules';
 import { ORDER_STATUSES, type DeadLetterEntry, type Order } from '../models/order.types';
 import { STORAGE_ONLY_FIELDS, type OrderDoc, type OrderModel } from './order.document';
 
@@ -16,7 +16,6 @@ export interface StoredDeadLetter {
 
 const ENTRY_PROJECTION = { _id: 0, orderId: 1, tenantId: 1, customerId: 1, deadLetter: 1 } as const;
 const AGGREGATE_PROJECTION = Object.fromEntries(STORAGE_ONLY_FIELDS.map((field) => [field, 0]));
-const OPEN_STATUSES = ORDER_STATUSES.filter((status) => !isFinished({ status }));
 /** Orders holding a DLQ entry: those with a move date, as a range the DLQ indexes serve (every move is after 1970). */
 const HAS_ENTRY = { $gt: new Date(0) } as const;
 
@@ -97,23 +96,20 @@ export class DeadLetterRepository {
   }
 
   /**
-   * Orders due for a retry (CONTRACT §2; the same rule as `isDueForRetry`): failed at least once, fewer than
-   * `maxRetries` failures, not held, not finished, backoff elapsed. Oldest due first; `total` counts every match.
+   * Orders due for a retry (CONTRACT §2): `isDueForRetry` with the caller's `maxRetries` and statuses. The index range
+   * on `retryDueAt` (set only while an order can be retried) finds the orders whose backoff has elapsed; the caller's
+   * limits apply to those here. Oldest due first; `total` counts every match.
    */
   async findDueForRetry(tenantId: string, query: RetryEligibilityQuery, now: Date): Promise<{ orders: Order[]; total: number }> {
-    const statuses = query.statuses ? query.statuses.filter((status) => OPEN_STATUSES.includes(status)) : OPEN_STATUSES;
-    const filter: FilterQuery<OrderDoc> = {
-      tenantId,
-      status: { $in: statuses },
-      deadLettered: false,
-      'retry.count': { $gte: 1, $lt: query.maxRetries },
-      // `$lte` matches dates only, so orders without a retry due never match.
-      'retry.nextRetryAt': { $lte: now },
-    };
-    const [orders, total] = await Promise.all([
-      this.model.find(filter, AGGREGATE_PROJECTION).sort({ 'retry.nextRetryAt': 1, orderId: 1 }).limit(query.limit).lean<Order[]>(),
-      this.model.countDocuments(filter),
-    ]);
+    const statuses = new Set(query.statuses ?? ORDER_STATUSES);
+    const cursor = this.model.find({ tenantId, retryDueAt: { $lte: now } }, AGGREGATE_PROJECTION).sort({ retryDueAt: 1, orderId: 1 }).lean<Order[]>().cursor();
+    const orders: Order[] = [];
+    let total = 0;
+    for await (const order of cursor as AsyncIterable<Order>) {
+      if (!statuses.has(order.status) || !isDueForRetry(order, now, query.maxRetries)) continue;
+      total += 1;
+      if (orders.length < query.limit) orders.push(order);
+    }
     return { orders, total };
   }
 }

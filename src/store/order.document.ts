@@ -56,8 +56,8 @@ export class OutboxEntryDoc {
 @index({ tenantId: 1, priority: 1, createdAt: -1, orderId: -1 })
 @index({ tenantId: 1, customerId: 1, createdAt: -1, orderId: -1 })
 @index({ tenantId: 1, 'backorders.backorderId': 1 })
-// Orders due for a retry, oldest due first.
-@index({ tenantId: 1, 'retry.nextRetryAt': 1, orderId: 1 })
+// Orders due for a retry, oldest due first (only orders that can be retried have a `retryDueAt`).
+@index({ tenantId: 1, retryDueAt: 1, orderId: 1 })
 // The relay's sweep: only orders with unpublished events are in this index, so it stays as small as the backlog.
 @index({ outboxPending: 1 }, { name: 'outbox_pending', partialFilterExpression: { outboxPending: true } })
 // The dead letter queue is a view of the orders holding a `deadLetter` entry: list filters, newest first; the oldest unresolved.
@@ -92,6 +92,9 @@ export class OrderDoc {
   @prop({ required: true, type: Date }) createdAt!: Date;
   @prop({ required: true, type: Date }) updatedAt!: Date;
 
+  /** `retryDueAt(order)` (order.rules.ts), kept in every write: null unless the order has failed and can be retried. */
+  @prop({ type: Date, default: null }) retryDueAt!: Date | null;
+
   @prop({ type: () => [OutboxEntryDoc], default: [] }) outbox!: OutboxEntryDoc[];
   /** True while `outbox` holds unpublished events; a partial index holds exactly these orders, so the sweep never scans. */
   @prop({ type: Boolean, default: false }) outboxPending!: boolean;
@@ -114,4 +117,4 @@ export function orderModel(connection: Connection): OrderModel {
 }
 
 /** Fields that belong to storage, never to the aggregate. */
-export const STORAGE_ONLY_FIELDS = ['_id', 'outbox', 'outboxPending', 'outboxSeq', 'outboxPublishedSeq', 'outboxLeaseOwner', 'outboxLeaseUntil'] as const;
+export const STORAGE_ONLY_FIELDS = ['_id', 'retryDueAt', 'outbox', 'outboxPending', 'outboxSeq', 'outboxPublishedSeq', 'outboxLeaseOwner', 'outboxLeaseUntil'] as const;

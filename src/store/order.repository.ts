@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Document, UpdateFilter } from 'mongodb';
 import type { ClientSession, Connection, FilterQuery } from 'mongoose';
 import type { DeadLetterStatsDelta } from '../models/dead-letter-stats';
+import { retryDueAt } from '../models/order.rules';
 import type { Order, OrderStatus, Priority } from '../models/order.types';
 import type { RequestContext } from '../observability/request-context';
 import { activeTraceparent } from '../observability/tracing';
@@ -107,6 +108,7 @@ export class OrderRepository {
     await this.model.collection.insertOne({
       _id: order.orderId as never,
       ...order,
+      retryDueAt: retryDueAt(order),
       outbox,
       outboxPending: outbox.length > 0,
       outboxSeq: outbox.length,
@@ -133,10 +135,10 @@ export class OrderRepository {
     const update: UpdateFilter<Document> =
       outbox.length > 0
         ? {
-            $set: { ...next, outboxPending: true, outboxSeq: loaded.outboxSeq + outbox.length, ...(keepsOthersLease ? {} : leaseFields(lease)) },
+            $set: { ...next, retryDueAt: retryDueAt(next), outboxPending: true, outboxSeq: loaded.outboxSeq + outbox.length, ...(keepsOthersLease ? {} : leaseFields(lease)) },
             $push: { outbox: { $each: outbox } } as Document,
           }
-        : { $set: next };
+        : { $set: { ...next, retryDueAt: retryDueAt(next) } };
     const filter = { _id: next.orderId as never, tenantId: next.tenantId, version: loaded.order.version };
     const write = async (session?: ClientSession) => {
       const result = await this.model.collection.updateOne(filter, update, { session });

@@ -24,7 +24,7 @@ interface StatsRuns {
  * PubSub hands every subscriber the same notice object, so the result is computed once per notice — not per
  * subscriber — and forgotten with the notice (WeakMap). Statistics queries are also coalesced per tenant: a notice
  * shares a query that has not started yet (it will read the store after the notice's write, so it includes it), so a
- * burst of changes costs at most one running and one queued query, not one each (a full scan on FerretDB).
+ * burst of changes costs at most one running and one queued read of the counters, not one each.
  */
 export class DeadLetterFeed {
   private readonly changes = new WeakMap<object, Promise<DeadLetterQueueChange>>();

@@ -59,9 +59,8 @@ describe('deadLetterQueueChanged across two replicas', () => {
 
   beforeAll(async () => {
     const env = { MONGODB_URI: TEST_MONGODB_URI, KAFKA_BROKERS: TEST_KAFKA_BROKERS, MONGODB_DATABASE: uniqueName('dlq_live') };
-    // Only the writer relays: FerretDB updates are read-then-write, so two processes writing one order document could
-    // lose an update (docs/decisions.md); the reader replica only serves subscribers.
-    [writer, reader] = await Promise.all([startServiceProcess(env), startServiceProcess({ ...env, OUTBOX_RELAY_ENABLED: 'false' })]);
+    // Both relay, as deployed; changes are made through the writer, subscribers listen on the reader.
+    [writer, reader] = await Promise.all([startServiceProcess(env), startServiceProcess(env)]);
     client = wsClient(reader.url);
   }, 120_000);
   afterAll(async () => {

@@ -10,7 +10,7 @@ const LIST = `query List($filter: OrderFilter, $page: Int, $pageSize: Int) {
   orders(filter: $filter, page: $page, pageSize: $pageSize) { items { id customerId status priority } page pageSize total hasMore }
 }`;
 
-describe('orders over GraphQL (real FerretDB)', () => {
+describe('orders over GraphQL (real store)', () => {
   let service: RunningOrderService;
 
   beforeAll(async () => {

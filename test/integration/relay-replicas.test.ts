@@ -7,8 +7,7 @@ import { graphql, startTestService, uniqueName } from '../support/test-service';
  * Several replicas on one store (CONTRACT §5): A and B run relays, C stores events without one. Each replica's relay
  * publishes what that replica stored; the one holding the sweeper lease publishes C's; nobody publishes twice.
  *
- * Each order is changed through one replica only: FerretDB applies updates as read-then-write of the whole document,
- * so two processes writing one order can lose a write there (docs/decisions.md); on MongoDB they cannot.
+ * Each order is changed through one replica here; replicas.test.ts changes the same orders through several processes.
  */
 const CREATE = 'mutation($input: CreateOrderInput!) { createOrder(input: $input) { id } }';
 const VALIDATE = 'mutation($id: ID!) { validateOrder(id: $id) { id status } }';

@@ -3,7 +3,7 @@ import { ASSIGN, CANCEL, START_PICKING, VALIDATE, createOrder, ok, walkTo } from
 import { DLQ_ENTRY, EventCollector, INCREMENT, MOVE_TO_DLQ, RETRY_FIELDS, firstError, metric } from '../support/dlq-support';
 import { graphql, startTestService } from '../support/test-service';
 
-/** Reprocessing (CONTRACT §2) through GraphQL on a real FerretDB, with its events read back from the real Kafka. */
+/** Reprocessing (CONTRACT §2) through GraphQL on the real store, with its events read back from the real Kafka. */
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;

@@ -55,7 +55,7 @@ const input = {
 };
 const patch = { items: [{ sku: 'SKU-009', quantity: 3, unitPrice: 4.5 }], promisedDeliveryAt: null };
 
-describe('REST and GraphQL are equivalent (real FerretDB and Kafka)', () => {
+describe('REST and GraphQL are equivalent (real store and Kafka)', () => {
   let service: RunningOrderService;
   const ids = { restLifecycle: '', graphqlLifecycle: '', restCancelled: '', graphqlCancelled: '', restDeadLettered: '', graphqlDeadLettered: '' };
   const failures = [

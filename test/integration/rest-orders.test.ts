@@ -23,7 +23,7 @@ async function walkTo(service: { url: string }, orderId: string, stage: 'validat
   return last!.body;
 }
 
-describe('REST /api/v1 orders (real FerretDB, every response checked against the OpenAPI document)', () => {
+describe('REST /api/v1 orders (real store, every response checked against the OpenAPI document)', () => {
   let service: RunningOrderService;
 
   beforeAll(async () => {

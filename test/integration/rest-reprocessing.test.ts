@@ -2,14 +2,14 @@ import type { RunningOrderService } from '../../src/order-service';
 import { expectStatus, rest, restOrderBody } from '../support/rest-client';
 import { startTestService } from '../support/test-service';
 
-/** /api/v1/reprocessing and /api/v1/dead-letter-queue over the real FerretDB; every response checked against OpenAPI. */
+/** /api/v1/reprocessing and /api/v1/dead-letter-queue over the real store; every response checked against OpenAPI. */
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const iso = (ms: number) => new Date(ms).toISOString();
 const fields = (response: { body: any }) => response.body.details.issues.map((issue: { field: string }) => issue.field);
 
-describe('REST reprocessing and dead letter queue (real FerretDB)', () => {
+describe('REST reprocessing and dead letter queue (real store)', () => {
   let service: RunningOrderService;
 
   beforeAll(async () => {

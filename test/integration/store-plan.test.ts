@@ -1,55 +1,162 @@
-import type { Connection } from 'mongoose';
-import { connectMongo } from '../../src/store/mongo';
+import type { CommandStartedEvent, Document } from 'mongodb';
+import mongoose, { type Connection } from 'mongoose';
+import { DeadLetterStatsRepository } from '../../src/store/dead-letter-stats.repository';
+import { DeadLetterRepository } from '../../src/store/dead-letter.repository';
+import { ensureIndexes } from '../../src/store/mongo';
+import { orderModel } from '../../src/store/order.document';
+import { OrderRepository, type OrderListFilter } from '../../src/store/order.repository';
+import { OutboxRepository } from '../../src/store/outbox.repository';
 import { TEST_MONGODB_URI } from '../support/test-infra';
 import { uniqueName } from '../support/test-service';
 
 /**
- * The FerretDB that `infra/` builds answers a filter naming one `_id` from its primary-key index, also when the filter
- * holds more conditions (every conditional write, every relay statement). Upstream 1.24.2 scans the collection for
- * both; infra/provision-ferretdb.sh explains the patch.
+ * Every read the service makes is served by an index: each query a repository sends is captured from the driver's
+ * command monitoring and explained on the real store. A plan passes when it contains an IXSCAN and no COLLSCAN.
  */
-describe('FerretDB query plans for filters on _id', () => {
+interface Captured {
+  command: string;
+  body: Document;
+}
+
+const TENANT = 'default';
+const DRIVER_FIELDS = new Set(['lsid', '$db', '$clusterTime', 'txnNumber', 'startTransaction', 'autocommit', 'readConcern', '$readPreference', 'cursor', 'batchSize']);
+
+describe('query plans of every read on the real store', () => {
   let connection: Connection;
+  let captured: Captured[] = [];
+  let orders: OrderRepository;
+  let deadLetters: DeadLetterRepository;
+  let outbox: OutboxRepository;
 
   beforeAll(async () => {
-    connection = await connectMongo(TEST_MONGODB_URI, uniqueName('plans'));
-    await connection.db!.collection('orders').insertMany([
-      { _id: 'ORD-1' as never, version: 1 },
-      { _id: 'ORD-2' as never, version: 1 },
-    ]);
+    connection = mongoose.createConnection(TEST_MONGODB_URI, { dbName: uniqueName('plans'), monitorCommands: true, autoIndex: false, autoCreate: false });
+    await connection.asPromise();
+    const model = orderModel(connection);
+    await ensureIndexes([model]);
+    const stats = new DeadLetterStatsRepository(connection);
+    await stats.ensureIndexes();
+    orders = new OrderRepository(model, connection, stats);
+    deadLetters = new DeadLetterRepository(model);
+    outbox = new OutboxRepository(model);
+    // A few documents of each shape, so a planner that weighs data has some.
+    const now = Date.now();
+    await model.collection.insertMany(
+      Array.from({ length: 60 }, (_, i) => ({
+        _id: `ORD-PLAN${String(i).padStart(8, '0')}` as never,
+        orderId: `ORD-PLAN${String(i).padStart(8, '0')}`,
+        tenantId: TENANT,
+        customerId: `CUST-${i % 6}`,
+        status: ['received', 'validated', 'picking'][i % 3],
+        priority: ['same_day', 'next_day', 'standard'][i % 3],
+        createdAt: new Date(now - i * 60_000),
+        retry: { count: i % 4, maxRetries: 5, nextRetryAt: i % 4 ? new Date(now - i * 1000) : null },
+        retryDueAt: i % 4 ? new Date(now - i * 1000) : null,
+        deadLettered: i % 5 === 0,
+        deadLetter: i % 5 === 0 ? { createdAt: new Date(now - i * 1000), resolved: i % 10 === 0, failureStatus: 'picking', retryCount: 5 } : null,
+        backorders: i % 7 === 0 ? [{ backorderId: `BO-PLAN${i}` }] : [],
+        outboxPending: i % 9 === 0,
+      })),
+    );
+    connection.getClient().on('commandStarted', (event: CommandStartedEvent) => {
+      if (['find', 'aggregate', 'count'].includes(event.commandName)) captured.push({ command: event.commandName, body: event.command });
+    });
   });
   afterAll(async () => {
     await connection.dropDatabase();
     await connection.close();
   });
 
-  async function plan(filter: Record<string, unknown>): Promise<{ pushdown: boolean; steps: string }> {
-    const explained = await connection.db!.command({ explain: { find: 'orders', filter } });
-    return { pushdown: explained.filterPushdown, steps: JSON.stringify(explained.queryPlanner) };
+  /** Runs `read`, then explains every query it sent; returns the stage names of each winning plan. */
+  async function plansOf(read: () => Promise<unknown>): Promise<string[][]> {
+    captured = [];
+    await read();
+    const queries = captured;
+    captured = [];
+    expect(queries.length).toBeGreaterThan(0);
+    const plans: string[][] = [];
+    for (const { body } of queries) {
+      const command = Object.fromEntries(Object.entries(body).filter(([key]) => !DRIVER_FIELDS.has(key)));
+      const explained = await connection.db!.command({ explain: { ...command, ...(body.cursor ? { cursor: {} } : {}) }, verbosity: 'queryPlanner' });
+      captured = [];
+      plans.push(stagesOf(explained.queryPlanner?.winningPlan ?? explained.stages?.[0]?.$cursor?.queryPlanner?.winningPlan));
+    }
+    return plans;
   }
 
-  it.each([
-    ['the _id alone', { _id: 'ORD-2' }],
-    ['the _id and a version (a conditional write)', { _id: 'ORD-2', version: 1 }],
-    ['the _id and an $or (a lease condition)', { _id: 'ORD-2', $or: [{ owner: null }, { version: { $lt: 5 } }] }],
-  ])('looks up %s through the index', async (_, filter) => {
-    const { pushdown, steps } = await plan(filter);
-    expect(pushdown).toBe(true);
-    expect(steps).toMatch(/SEARCH \S+ USING INDEX \S+__id_/);
-    expect(steps).not.toMatch(/SCAN/);
+  function expectIndexed(plans: string[][]) {
+    for (const stages of plans) {
+      expect(stages).toContain('IXSCAN');
+      expect(stages).not.toContain('COLLSCAN');
+    }
+  }
+
+  const listFilters: Array<[string, OrderListFilter]> = [
+    ['no filter', {}],
+    ['status', { status: 'validated' }],
+    ['priority', { priority: 'same_day' }],
+    ['customer', { customerId: 'CUST-2' }],
+  ];
+  it.each(listFilters)('an order list page (%s, newest first) and its total', async (_name, filter) => {
+    expectIndexed(await plansOf(() => orders.list(TENANT, filter, 20, 20)));
   });
 
-  it('still applies the other conditions', async () => {
-    const orders = connection.db!.collection('orders');
-    expect(await orders.findOne({ _id: 'ORD-2' as never, version: 1 })).toMatchObject({ _id: 'ORD-2' });
-    expect(await orders.findOne({ _id: 'ORD-2' as never, version: 2 })).toBeNull();
-    expect((await orders.updateOne({ _id: 'ORD-2' as never, version: 2 }, { $set: { version: 3 } })).matchedCount).toBe(0);
-    expect((await orders.updateOne({ _id: 'ORD-2' as never, version: 1 }, { $set: { version: 2 } })).modifiedCount).toBe(1);
+  const dlqFilters = [
+    ['no filter', {}],
+    ['resolved', { resolved: false }],
+    ['failure status', { failureStatus: 'picking' }],
+    ['customer', { customerId: 'CUST-0' }],
+    ['older than', { olderThanHours: 0.001 }],
+  ] as const;
+  it.each(dlqFilters)('a dead letter queue page (%s, newest first) and its total', async (_name, filter) => {
+    const query = { resolved: null, failureStatus: null, customerId: null, olderThanHours: null, limit: 50, offset: 0, ...filter };
+    expectIndexed(await plansOf(() => deadLetters.list(TENANT, query, new Date())));
   });
 
-  it('scans for a filter without _id, as before', async () => {
-    const { pushdown, steps } = await plan({ version: 1 });
-    expect(pushdown).toBe(false);
-    expect(steps).toMatch(/SCAN/);
+  it('the oldest unresolved dead letter entry (statistics and gauges)', async () => {
+    expectIndexed(await plansOf(() => deadLetters.oldestUnresolvedAt(TENANT)));
+  });
+
+  it('orders eligible for retry, with and without a status filter', async () => {
+    expectIndexed(await plansOf(() => deadLetters.findDueForRetry(TENANT, { limit: 100, maxRetries: 5, statuses: null }, new Date())));
+    expectIndexed(await plansOf(() => deadLetters.findDueForRetry(TENANT, { limit: 100, maxRetries: 5, statuses: ['picking'] }, new Date())));
+  });
+
+  it('the relay sweep reads the partial index of pending outboxes only', async () => {
+    const plans = await plansOf(async () => {
+      for await (const _batch of outbox.scanPending(100)) void _batch;
+    });
+    expectIndexed(plans);
+  });
+
+  it('federation _entities and DLQ entity look-ups: many orders by id in one query', async () => {
+    const ids = ['ORD-PLAN00000001', 'ORD-PLAN00000005', 'ORD-PLAN00000010'];
+    expectIndexed(await plansOf(() => orders.findManyByIds(TENANT, ids)));
+    expectIndexed(await plansOf(() => deadLetters.findEntries(TENANT, ids)));
+  });
+
+  it('an order, and the order of a backorder', async () => {
+    expectIndexed(await plansOf(() => orders.findById(TENANT, 'ORD-PLAN00000003')));
+    expectIndexed(await plansOf(() => orders.findOrderIdByBackorder(TENANT, 'BO-PLAN14')));
+  });
+
+  it('finds what the plans promise', async () => {
+    const due = await deadLetters.findDueForRetry(TENANT, { limit: 100, maxRetries: 5, statuses: null }, new Date());
+    // Failed (count 1–3), not dead-lettered, backoff elapsed: i % 4 ≠ 0 and i % 5 ≠ 0.
+    expect(due.total).toBe(Array.from({ length: 60 }, (_, i) => i).filter((i) => i % 4 !== 0 && i % 5 !== 0).length);
+    expect((await orders.findOrderIdByBackorder(TENANT, 'BO-PLAN14'))).toBe('ORD-PLAN00000014');
+    expect((await orders.list(TENANT, { customerId: 'CUST-2' }, 0, 100)).total).toBe(10);
   });
 });
+
+/** Stage names of a plan tree, top first. */
+function stagesOf(plan: Document | undefined): string[] {
+  const stages: string[] = [];
+  const walk = (node: Document | undefined) => {
+    if (!node) return;
+    stages.push(node.stage);
+    walk(node.inputStage);
+    for (const child of node.inputStages ?? []) walk(child);
+  };
+  walk(plan);
+  return stages;
+}

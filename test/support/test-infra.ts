@@ -13,8 +13,6 @@ export const TEST_INFRA_ENV = {
   STORE_PORT: String(27117 + offset),
   // configureFailPoint for the store-fault tests; never on in `npm start`.
   STORE_TEST_COMMANDS: 'true',
-  // Expired idempotency records go within a second or two (mongod and `npm start`: every 60 s).
-  STORE_TTL_SWEEP_SECONDS: '1',
   KAFKA_PORT: String(9192 + offset),
   KAFKA_CONTROLLER_PORT: String(9193 + offset),
 };
