@@ -11,7 +11,7 @@ import { abortRun, isAborted } from './lib/abort';
 import { closeHttp } from './lib/http';
 import { BENCH_INFRA_ENV, BENCH_MONGODB_URI, PROJECT_DIR, infraDown, infraUp } from './lib/infra';
 import { consoleTable, loadavgText, machine, writeMarkdown, type SectionResult } from './lib/report';
-import { ServiceProcess } from './lib/service';
+import { ServiceProcess, snapshotBuild } from './lib/service';
 import { addCreatesRelayOn, createsSection, readsSection, restSection, seedOrders } from './sections/api';
 import { dlqFeedScaleSection, dlqFeedSection, dlqStatsSection } from './sections/dlq';
 import { drainSection, eventLatencySection, prepareBacklog } from './sections/events';
@@ -100,7 +100,7 @@ short text only stands in when that file is missing.
 
 async function main(): Promise<number> {
   const started = performance.now();
-  const env = machine(PROJECT_DIR);
+  const env: ReturnType<typeof machine> = machine(PROJECT_DIR);
   const sections: SectionResult[] = [];
   const context: BenchContext = { mongo: new MongoClient(BENCH_MONGODB_URI, { maxPoolSize: 64 }), load: LOAD, cleanups: [] };
   let failed = false;
@@ -145,8 +145,10 @@ async function main(): Promise<number> {
   const section = async (id: string, title: string, fn: () => Promise<SectionResult>) => {
     if ((ONLY && !ONLY.includes(id)) || isAborted()) return;
     try {
+      const loadAtStart = loadavgText();
       const result = await phase(title, fn);
       if (isAborted()) return; // torn down under it: not a result
+      result.notes.push(`Load average (1/5/15 min) of the shared machine at this section's start: ${loadAtStart}; at its end: ${loadavgText()}.`);
       sections.push(result);
       process.stderr.write(`${consoleTable([result])}\n\n`);
     } catch (error) {
@@ -159,6 +161,9 @@ async function main(): Promise<number> {
   };
 
   try {
+    const buildAge = snapshotBuild();
+    env.build = `every replica ran a copy of dist/ taken at the start of the run, ${Math.round(buildAge)} s after that build (dist/ is shared with whoever builds in this checkout)`;
+    log(`service build copied to .run/bench/app (built ${Math.round(buildAge)} s ago)`);
     await phase('starting SecantusDB and Kafka on fresh data (infra/up.sh --fresh)', infraUp);
     await context.mongo.connect();
 

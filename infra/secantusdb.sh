@@ -21,6 +21,9 @@ start() {
   : >"$dir/secantusd.toml"
   local flags=()
   [ "${STORE_TEST_COMMANDS:-false}" = true ] && flags+=(--enable-test-commands)
+  # Kept data (`npm start`) is fsynced at every commit: otherwise WiredTiger's log reaches the file on its own schedule
+  # and a kill -9 of the server loses its last acknowledged writes. Fresh data (tests, bench) is thrown away anyway.
+  [ "${1:-}" = "--fresh" ] || flags+=(--sync-on-commit)
   (cd "$dir" && exec nohup "$python" -c "$SECANTUSD_MAIN" --config "$dir/secantusd.toml" --host 127.0.0.1 --port "$STORE_PORT" \
     --storage-path "$dir/data" --log-level WARNING "${flags[@]}" >>"$logfile" 2>&1) &
   echo $! >"$pidfile"

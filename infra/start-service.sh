@@ -13,8 +13,11 @@ elif [ -z "${MONGODB_URI:-}" ] || [ -z "${KAFKA_BROKERS:-}" ]; then
 fi
 
 [ -d node_modules ] || { log "installing npm packages"; npm ci --no-audit --no-fund; }
-log "compiling TypeScript"
-npm run --silent build
+# WMS_SKIP_BUILD=true runs the last build as it is (tests that restart the service several times).
+if [ "${WMS_SKIP_BUILD:-false}" = true ]; then log "not compiling TypeScript (WMS_SKIP_BUILD=true)"; else
+  log "compiling TypeScript"
+  npm run --silent build
+fi
 
 if $local_infra; then
   trap '"$INFRA_DIR/down.sh"' EXIT
@@ -29,6 +32,6 @@ service_pid=$!
 trap 'kill -TERM "$service_pid" 2>/dev/null' TERM INT
 status=0
 wait "$service_pid" || status=$?
-# A trapped signal interrupts the first wait; wait again for the service's own exit status.
-if pid_alive "$service_pid"; then wait "$service_pid" || status=$?; fi
+# A trapped signal interrupts the first wait (its status is the signal's, 128+n); wait again for the service's own.
+if pid_alive "$service_pid"; then status=0; wait "$service_pid" || status=$?; fi
 exit "$status"

@@ -78,6 +78,8 @@ export interface Machine {
   memoryGb: number;
   node: string;
   commit: string;
+  /** How the service's code for this run was taken (see service.ts snapshotBuild). */
+  build?: string;
   loadBefore: string;
   loadAfter: string;
 }
@@ -92,8 +94,11 @@ export function machine(projectDir: string): Omit<Machine, 'loadAfter'> {
   let commit = 'unknown';
   try {
     commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: projectDir, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: projectDir, encoding: 'utf8' }).trim();
-    if (dirty) commit += ' + uncommitted changes';
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: projectDir, encoding: 'utf8' })
+      .split('\n')
+      .map((line) => line.slice(3).trim())
+      .filter(Boolean);
+    if (dirty.length) commit += ` + uncommitted changes (${dirty.slice(0, 12).join(', ')}${dirty.length > 12 ? `, … ${dirty.length - 12} more` : ''})`;
   } catch {
     // not a git checkout
   }
@@ -118,7 +123,7 @@ function markdownSections(sections: SectionResult[], env: Machine, totalSeconds:
   out.push('## Latest run', '');
   out.push(`- Date: ${env.date} (whole run ${Math.round(totalSeconds)} s)`);
   out.push(`- Machine: ${env.cpus} CPU (${env.cpuModel}), ${env.memoryGb.toFixed(1)} GB memory; Node ${env.node}`);
-  out.push(`- Code: commit ${env.commit}`);
+  out.push(`- Code: commit ${env.commit}${env.build ? `; ${env.build}` : ''}`);
   out.push(`- Load average (1/5/15 min) before: ${env.loadBefore}; after: ${env.loadAfter}`);
   out.push('');
   out.push(`| ${HEADER.join(' | ')} |`, `|${HEADER.map((_, index) => (index === 0 ? '---' : '---:')).join('|')}|`);

@@ -1,13 +1,30 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { checkNotAborted } from './abort';
 import { request } from './http';
-import { BENCH_KAFKA_BROKERS, BENCH_MONGODB_URI, PROJECT_DIR } from './infra';
+import { BENCH_INFRA_ENV, BENCH_KAFKA_BROKERS, BENCH_MONGODB_URI, PROJECT_DIR } from './infra';
 import { sleep } from './stats';
 
-const MAIN = join(PROJECT_DIR, 'dist', 'main.js');
+/**
+ * The build every replica of a run starts from: a copy of dist/ (and the package.json it reads its version from) taken
+ * once at the start of the run. dist/ itself is shared with whoever builds or tests in this checkout meanwhile, and a
+ * run must not measure two versions of the service. Node resolves the packages from the project's node_modules (the
+ * copy lives below the project directory).
+ */
+export const APP_DIR = join(BENCH_INFRA_ENV.WMS_RUN_DIR, 'app');
+const MAIN = join(APP_DIR, 'dist', 'main.js');
+
+/** Copies dist/ (without the bench's own output) and package.json to APP_DIR; returns the build's age in seconds. */
+export function snapshotBuild(): number {
+  const built = join(PROJECT_DIR, 'dist', 'main.js');
+  if (!existsSync(built)) throw new Error(`${built} is missing: run \`npm run build\` first`);
+  rmSync(APP_DIR, { recursive: true, force: true });
+  cpSync(join(PROJECT_DIR, 'dist'), join(APP_DIR, 'dist'), { recursive: true, filter: (source) => source !== join(PROJECT_DIR, 'dist', 'bench') });
+  cpSync(join(PROJECT_DIR, 'package.json'), join(APP_DIR, 'package.json'));
+  return (Date.now() - statSync(built).mtimeMs) / 1000;
+}
 
 /** Every service process started by this run, so that cleanup can stop whatever is still up. */
 const running = new Set<ServiceProcess>();
@@ -66,7 +83,7 @@ export class ServiceProcess {
   /** Starts a replica on a free loopback port against the bench store and broker; resolves once `/ready` answers 200. */
   static async start(name: string, env: Record<string, string>, readyTimeoutMs = 90_000): Promise<ServiceProcess> {
     checkNotAborted(`starting service ${name}`);
-    if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`npm run build\` first`);
+    if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: the run's build snapshot (snapshotBuild) was not taken`);
     const port = await freePort();
     const child = spawn(process.execPath, [MAIN], {
       cwd: PROJECT_DIR,

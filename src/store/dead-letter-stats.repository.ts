@@ -13,7 +13,19 @@ const SHARDS = 8;
 interface CountersDoc extends Partial<DeadLetterCounters> {
   _id: string;
   tenantId: string;
+  /** No unresolved entry of this shard was moved to the queue before this (a lower bound, see `unresolvedSince`). */
+  unresolvedSince?: Date;
 }
+
+export interface TenantCounters {
+  counters: DeadLetterCounters;
+  unresolvedSince: Date | null;
+  /** Each shard's bound as read, for a conditional raise. */
+  shardBounds: Array<{ id: string; unresolvedSince: Date | null }>;
+}
+
+/** An entry being moved right now may carry a move time up to this much older than the moment it commits. */
+const IN_FLIGHT_MARGIN_MS = 60_000;
 
 export class DeadLetterStatsRepository {
   private readonly collection: Collection<CountersDoc>;
@@ -26,15 +38,43 @@ export class DeadLetterStatsRepository {
     await this.collection.createIndex({ tenantId: 1 });
   }
 
-  /** Applies a write's delta to its shard; `session` is the transaction that stores the entry itself. */
-  async apply(tenantId: string, orderId: string, delta: DeadLetterStatsDelta, session: ClientSession): Promise<void> {
+  /**
+   * Applies a write's delta to its shard; `session` is the transaction that stores the entry itself. `openedAt`: the
+   * move time of the entry the write opened, which lowers the shard's `unresolvedSince`.
+   */
+  async apply(tenantId: string, orderId: string, delta: DeadLetterStatsDelta, openedAt: Date | null, session: ClientSession): Promise<void> {
     const shard = createHash('sha1').update(orderId).digest().readUInt8(0) % SHARDS;
-    await this.collection.updateOne({ _id: `${tenantId}|${shard}`, tenantId }, { $inc: delta }, { upsert: true, session });
+    const update = openedAt ? { $inc: delta, $min: { unresolvedSince: openedAt } } : { $inc: delta };
+    await this.collection.updateOne({ _id: `${tenantId}|${shard}`, tenantId }, update, { upsert: true, session });
   }
 
-  /** The tenant's counters, summed over its shards. */
-  async read(tenantId: string): Promise<DeadLetterCounters> {
-    return addCounters(await this.collection.find({ tenantId }).toArray());
+  /**
+   * The tenant's counters, summed over its shards, and a time no unresolved entry was moved before (null: not known).
+   * The bound only moves up through `raiseUnresolvedSince`, once the oldest entry has been found: it narrows the search.
+   */
+  async read(tenantId: string): Promise<TenantCounters> {
+    const shards = await this.collection.find({ tenantId }).toArray();
+    const bounds = shards.map((shard) => shard.unresolvedSince?.getTime() ?? Number.NEGATIVE_INFINITY);
+    const lowest = Math.min(...bounds);
+    return {
+      counters: addCounters(shards),
+      unresolvedSince: shards.length > 0 && Number.isFinite(lowest) ? new Date(lowest) : null,
+      shardBounds: shards.map((shard) => ({ id: shard._id, unresolvedSince: shard.unresolvedSince ?? null })),
+    };
+  }
+
+  /**
+   * Raises the bound of the shards read in `read` to `oldest`, the move time of the tenant's oldest unresolved entry,
+   * found just now — each only if it is still what was read (an entry opened meanwhile lowered it, and wins), and
+   * never above a minute ago: a move in flight may still commit an entry with an earlier move time.
+   */
+  async raiseUnresolvedSince(read: TenantCounters, oldest: Date, now = new Date()): Promise<void> {
+    const bound = new Date(Math.min(oldest.getTime(), now.getTime() - IN_FLIGHT_MARGIN_MS));
+    await Promise.all(
+      read.shardBounds
+        .filter((shard) => shard.unresolvedSince === null || shard.unresolvedSince < bound)
+        .map((shard) => this.collection.updateOne({ _id: shard.id, unresolvedSince: shard.unresolvedSince ?? { $exists: false } }, { $set: { unresolvedSince: bound } })),
+    );
   }
 
   /** Every tenant's counters (the metrics' gauges): the collection holds a few documents per tenant. */

@@ -16,7 +16,11 @@ export interface StoredDeadLetter {
 
 const ENTRY_PROJECTION = { _id: 0, orderId: 1, tenantId: 1, customerId: 1, deadLetter: 1 } as const;
 const AGGREGATE_PROJECTION = Object.fromEntries(STORAGE_ONLY_FIELDS.map((field) => [field, 0]));
-/** Orders holding a DLQ entry: those with a move date, as a range the DLQ indexes serve (every move is after 1970). */
+/**
+ * Orders holding a DLQ entry: those with a move date, as a range the DLQ indexes serve (every move is after 1970).
+ * Ranges here are written with strict bounds (`$gt: t − 1 ms` for `≥ t`; dates have millisecond precision):
+ * SecantusDB 0.7.0b3 drops the boundary key of an inclusive bound on a compound index's range field.
+ */
 const HAS_ENTRY = { $gt: new Date(0) } as const;
 
 /**
@@ -85,14 +89,36 @@ export class DeadLetterRepository {
     return counters;
   }
 
-  /** When the tenant's longest-waiting unresolved entry was moved to the queue (null when none): the first key of an index. */
-  async oldestUnresolvedAt(tenantId: string): Promise<Date | null> {
-    const [oldest] = await this.model
-      .find({ tenantId, 'deadLetter.resolved': false, 'deadLetter.createdAt': HAS_ENTRY }, { _id: 0, 'deadLetter.createdAt': 1 })
-      .sort({ 'deadLetter.createdAt': 1, orderId: 1 })
-      .limit(1)
-      .lean<Array<{ deadLetter: { createdAt: Date } }>>();
-    return oldest?.deadLetter.createdAt ?? null;
+  /**
+   * When the tenant's longest-waiting unresolved entry was moved to the queue (null when none), given a time no
+   * unresolved entry should be older than (null: not known, so the whole queue is read once). Searched in windows from that
+   * bound on, each twice as long as the last: a store that reads every entry an index range holds before it sorts
+   * (SecantusDB does) then reads only the entries of the first window that has any, not the whole queue; with a tight
+   * bound that is one small read. MongoDB answers each window from the index's first key.
+   */
+  async oldestUnresolvedAt(tenantId: string, since: Date | null, now = new Date()): Promise<Date | null> {
+    const oldestIn = async (range: { $lt?: Date; $gt?: Date }) => {
+      const [oldest] = await this.model
+        .find({ tenantId, 'deadLetter.resolved': false, 'deadLetter.createdAt': range }, { _id: 0, 'deadLetter.createdAt': 1 })
+        .sort({ 'deadLetter.createdAt': 1, orderId: 1 })
+        .limit(1)
+        .lean<Array<{ deadLetter: { createdAt: Date } }>>();
+      return oldest?.deadLetter.createdAt ?? null;
+    };
+    if (since === null) return oldestIn(HAS_ENTRY);
+    // The bound is a hint kept beside the counters: an entry below it (which should not exist) is found first, so a
+    // bound that went wrong costs time, never a wrong answer.
+    const belowBound = await oldestIn({ ...HAS_ENTRY, $lt: since });
+    if (belowBound) return belowBound;
+    let from = since.getTime();
+    for (let span = 60_000; from <= now.getTime(); span *= 2) {
+      const until = Math.min(from + span, now.getTime() + 1);
+      const oldest = await oldestIn({ $gt: new Date(from - 1), $lt: new Date(until) });
+      if (oldest) return oldest;
+      from = until;
+    }
+    // Moved after `now` by a replica whose clock is ahead.
+    return oldestIn({ $gt: new Date(from - 1) });
   }
 
   /**
@@ -102,7 +128,7 @@ export class DeadLetterRepository {
    */
   async findDueForRetry(tenantId: string, query: RetryEligibilityQuery, now: Date): Promise<{ orders: Order[]; total: number }> {
     const statuses = new Set(query.statuses ?? ORDER_STATUSES);
-    const cursor = this.model.find({ tenantId, retryDueAt: { $lte: now } }, AGGREGATE_PROJECTION).sort({ retryDueAt: 1, orderId: 1 }).lean<Order[]>().cursor();
+    const cursor = this.model.find({ tenantId, retryDueAt: { $lt: new Date(now.getTime() + 1) } }, AGGREGATE_PROJECTION).sort({ retryDueAt: 1, orderId: 1 }).lean<Order[]>().cursor();
     const orders: Order[] = [];
     let total = 0;
     for await (const order of cursor as AsyncIterable<Order>) {

@@ -131,24 +131,91 @@ export class OrderRepository {
     statsDelta: DeadLetterStatsDelta = {},
   ): Promise<StoredEvents> {
     const outbox = toOutboxEntries(events, loaded.outboxSeq, next.updatedAt, context);
-    const keepsOthersLease = othersLiveLease(loaded.lease, lease);
+    const keepsOthersLease = outbox.length > 0 && othersLiveLease(loaded.lease, lease);
+    const withEvents = (leaseChange: object): UpdateFilter<Document> => ({
+      $set: { ...next, retryDueAt: retryDueAt(next), outboxPending: true, outboxSeq: loaded.outboxSeq + outbox.length, ...leaseChange },
+      $push: { outbox: { $each: outbox } } as Document,
+    });
     const update: UpdateFilter<Document> =
-      outbox.length > 0
-        ? {
-            $set: { ...next, retryDueAt: retryDueAt(next), outboxPending: true, outboxSeq: loaded.outboxSeq + outbox.length, ...(keepsOthersLease ? {} : leaseFields(lease)) },
-            $push: { outbox: { $each: outbox } } as Document,
-          }
-        : { $set: { ...next, retryDueAt: retryDueAt(next) } };
+      outbox.length > 0 ? withEvents(keepsOthersLease ? {} : leaseFields(lease)) : { $set: { ...next, retryDueAt: retryDueAt(next) } };
     const filter = { _id: next.orderId as never, tenantId: next.tenantId, version: loaded.order.version };
+    let keptLease = keepsOthersLease;
     const write = async (session?: ClientSession) => {
-      const result = await this.model.collection.updateOne(filter, update, { session });
+      keptLease = keepsOthersLease;
+      // The other replica's lease is kept only if it is still there: its relay may have published everything and
+      // released it since the load. New events must not be left without a lease then (the sweeper would send them, and
+      // the next writer's relay again), so the write takes the lease instead.
+      let result = await this.model.collection.updateOne(keptLease ? { ...filter, outboxLeaseOwner: loaded.lease!.owner } : filter, update, { session });
+      if (result.matchedCount !== 1 && keptLease) {
+        keptLease = false;
+        result = await this.model.collection.updateOne({ ...filter, outboxLeaseOwner: null }, withEvents(leaseFields(lease)), { session });
+      }
       if (result.matchedCount !== 1) throw new ConcurrentWrite(next.orderId);
-      if (session) await this.deadLetterStats.apply(next.tenantId, next.orderId, statsDelta, session);
+      if (session) await this.deadLetterStats.apply(next.tenantId, next.orderId, statsDelta, statsDelta.unresolved === 1 ? next.deadLetter!.createdAt : null, session);
     };
-    if (Object.keys(statsDelta).length === 0) await write();
-    else await this.connection.transaction((session) => write(session));
-    return { entries: outbox, leasedToWriter: lease !== null && !keepsOthersLease };
+    try {
+      if (Object.keys(statsDelta).length === 0) await write();
+      else await inTransaction(this.connection, write);
+    } catch (error) {
+      // Another writer holds the document (SecantusDB answers a plain write that meets a transaction with WriteConflict,
+      // where mongod waits): to the caller that is a lost race like any other, decided again on the fresh order.
+      if (isWriteConflict(error)) throw new ConcurrentWrite(next.orderId);
+      throw error;
+    }
+    return { entries: outbox, leasedToWriter: lease !== null && !keptLease };
   }
+}
+
+/** Attempts at a transaction that keeps meeting transient errors, before its error reaches the caller (a 503). */
+const TRANSACTION_ATTEMPTS = 10;
+
+/** Full jitter over a capped exponential (2 ms … 100 ms), so transactions that conflicted once spread out. */
+const transactionBackoff = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(100, 2 ** attempt)));
+
+/**
+ * Runs `work` in a transaction, again on a transient error (a write conflict with another transaction, a failover),
+ * at most TRANSACTION_ATTEMPTS times with jittered pauses: the driver's own `withTransaction` keeps retrying for up to
+ * 120 s, far longer than a request should wait. A commit whose outcome is unknown is retried as a commit (it is idempotent).
+ */
+async function inTransaction(connection: Connection, work: (session: ClientSession) => Promise<void>): Promise<void> {
+  const session = await connection.startSession();
+  try {
+    for (let attempt = 1; ; attempt += 1) {
+      session.startTransaction();
+      try {
+        await work(session);
+        await commit(session);
+        return;
+      } catch (error) {
+        if (session.inTransaction()) await session.abortTransaction().catch(() => undefined);
+        if (attempt >= TRANSACTION_ATTEMPTS || !hasErrorLabel(error, 'TransientTransactionError')) throw error;
+        await transactionBackoff(attempt);
+      }
+    }
+  } finally {
+    await session.endSession();
+  }
+}
+
+async function commit(session: ClientSession): Promise<void> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await session.commitTransaction();
+    } catch (error) {
+      if (attempt < TRANSACTION_ATTEMPTS && hasErrorLabel(error, 'UnknownTransactionCommitResult')) continue;
+      throw error;
+    }
+  }
+}
+
+const WRITE_CONFLICT = 112;
+
+function isWriteConflict(error: unknown): boolean {
+  return (error as { code?: unknown })?.code === WRITE_CONFLICT || hasErrorLabel(error, 'TransientTransactionError');
+}
+
+function hasErrorLabel(error: unknown, label: string): boolean {
+  return typeof (error as { hasErrorLabel?: unknown })?.hasErrorLabel === 'function' && (error as { hasErrorLabel(label: string): boolean }).hasErrorLabel(label);
 }
 
 /** No lease (a replica without a relay) leaves the events to the sweeping replica at once, not after a stale lease. */

@@ -4,7 +4,7 @@ import { DeadLetterEntryNotFound, OrderNotFound } from '../models/order.errors';
 import type { Order } from '../models/order.types';
 import type { Metrics } from '../observability/metrics';
 import type { RequestContext } from '../observability/request-context';
-import type { DeadLetterStatsRepository } from '../store/dead-letter-stats.repository';
+import type { DeadLetterStatsRepository, TenantCounters } from '../store/dead-letter-stats.repository';
 import type { DeadLetterRepository, StoredDeadLetter } from '../store/dead-letter.repository';
 import type { OrderRepository } from '../store/order.repository';
 
@@ -65,7 +65,7 @@ export class DeadLetterQueries {
       try {
         const byTenant = await this.counters.readPerTenant();
         const waiting = [...byTenant].filter(([, counters]) => counters.unresolved > 0);
-        const oldest = await Promise.all(waiting.map(([tenantId]) => this.deadLetters.oldestUnresolvedAt(tenantId)));
+        const oldest = await Promise.all(waiting.map(([tenantId]) => this.oldestUnresolved(tenantId)));
         const oldestMs = Math.min(...oldest.map((date) => date?.getTime() ?? Number.POSITIVE_INFINITY));
         this.metrics.dlqUnresolved.set(waiting.reduce((sum, [, counters]) => sum + counters.unresolved, 0));
         this.metrics.dlqOldestUnresolvedAge.set(Number.isFinite(oldestMs) ? Math.max(0, (Date.now() - oldestMs) / 1000) : 0);
@@ -76,9 +76,23 @@ export class DeadLetterQueries {
     return this.gaugeRefresh;
   }
 
-  /** From the kept counters and the first key of an index: a few small reads however long the queue is. */
+  /** From the kept counters and a narrow index range: a few small reads however long the queue is. */
   private async statsOf(tenantId: string): Promise<DeadLetterStats> {
-    const [counters, oldest] = await Promise.all([this.counters.read(tenantId), this.deadLetters.oldestUnresolvedAt(tenantId)]);
-    return statsFromCounters(counters, oldest);
+    const read = await this.counters.read(tenantId);
+    const oldest = read.counters.unresolved > 0 ? await this.oldestAfter(tenantId, read) : null;
+    return statsFromCounters(read.counters, oldest);
+  }
+
+  private async oldestUnresolved(tenantId: string): Promise<Date | null> {
+    return this.oldestAfter(tenantId, await this.counters.read(tenantId));
+  }
+
+  /** Finds the oldest unresolved entry from the kept lower bound, and raises the bound to it for the next reader. */
+  private async oldestAfter(tenantId: string, read: TenantCounters): Promise<Date | null> {
+    const oldest = await this.deadLetters.oldestUnresolvedAt(tenantId, read.unresolvedSince);
+    if (oldest && (read.unresolvedSince === null || oldest.getTime() > read.unresolvedSince.getTime())) {
+      await this.counters.raiseUnresolvedSince(read, oldest).catch(() => undefined); // only a hint: the next reader searches further
+    }
+    return oldest;
   }
 }

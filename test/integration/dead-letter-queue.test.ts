@@ -27,6 +27,8 @@ describe('dead letter queue: list and statistics on a seeded queue', () => {
     const orders = service.services.mongo.collection('orders');
     createdAt[name] = Date.now() - hoursAgo * HOUR;
     await orders.updateOne({ orderId: order.id }, { $set: { 'deadLetter.createdAt': new Date(createdAt[name]) } });
+    // The kept lower bound of unresolved move times (dead-letter-stats.repository.ts) must cover the back-dated entry.
+    await service.services.mongo.collection('dead_letter_stats').updateMany({}, { $min: { unresolvedSince: new Date(createdAt[name]) } });
     expect((await orders.findOne({ orderId: order.id }))?.deadLetter.createdAt).toEqual(new Date(createdAt[name]));
     ids[name] = order.id;
   }

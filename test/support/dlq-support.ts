@@ -45,8 +45,8 @@ export async function eventually<T>(check: () => Promise<T> | T, timeoutMs = 20_
 /** Collects the CloudEvents on the public topic, from its beginning, with a consumer group of its own. */
 export class EventCollector {
   readonly events: CloudEvent[] = [];
-  /** The same events with their Kafka coordinates, in arrival order. */
-  readonly records: Array<{ key: string | null; partition: number; offset: number; headers: Record<string, string>; event: CloudEvent }> = [];
+  /** The same events with their Kafka coordinates and record timestamp (ms, set by the producer when sent), in arrival order. */
+  readonly records: Array<{ key: string | null; partition: number; offset: number; timestamp: number; headers: Record<string, string>; event: CloudEvent }> = [];
   private consumer: Consumer | null = null;
 
   async start(): Promise<void> {
@@ -67,7 +67,7 @@ export class EventCollector {
         const event = JSON.parse(message.value.toString()) as CloudEvent;
         this.events.push(event);
         const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([name, value]) => [name, String(value)]));
-        this.records.push({ key: message.key?.toString() ?? null, partition, offset: Number(message.offset), headers, event });
+        this.records.push({ key: message.key?.toString() ?? null, partition, offset: Number(message.offset), timestamp: Number(message.timestamp), headers, event });
       },
     });
     await joined;

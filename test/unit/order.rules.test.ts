@@ -8,6 +8,7 @@ import {
   isLate,
   orderTotals,
   retryBackoff,
+  retryDueAt,
 } from '../../src/models/order.rules';
 import { ORDER_STATUSES, type Order, type OrderLine, type OrderStatus } from '../../src/models/order.types';
 import { NOW, aReceivedOrder, minutesAfter } from './factories/order.factory';
@@ -116,6 +117,25 @@ describe('retry eligibility', () => {
   ])('$case: eligible $eligible, due $isDue', ({ order, eligible, isDue }) => {
     expect(isEligibleForRetry(order)).toBe(eligible);
     expect(isDueForRetry(order, NOW)).toBe(isDue);
+  });
+
+  it('the stored retryDueAt finds exactly the due orders: due ⇔ retryDueAt ≤ now and fewer failures than maxRetries', () => {
+    const cases = ORDER_STATUSES.flatMap((status) =>
+      [0, 1, 4, 5, 7].flatMap((count) =>
+        [null, due, NOW, minutesAfter(NOW, 1)].flatMap((nextRetryAt) => [false, true].map((held) => withRetry(status, count, nextRetryAt, held))),
+      ),
+    );
+    for (const order of cases) {
+      for (const maxRetries of [1, 5, 10]) {
+        const dueAt = retryDueAt(order);
+        const foundByStore = dueAt !== null && dueAt.getTime() <= NOW.getTime();
+        expect({ order: order.retry, maxRetries, due: isDueForRetry(order, NOW, maxRetries) }).toEqual({
+          order: order.retry,
+          maxRetries,
+          due: foundByStore && order.retry.count < maxRetries,
+        });
+      }
+    }
   });
 
   it('applies the caller’s maxRetries threshold to the due list', () => {
