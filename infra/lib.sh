@@ -64,3 +64,15 @@ python_for_store() {
 }
 
 pid_alive() { [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null; }
+
+# Stops the process named by a PID file: SIGTERM, then SIGKILL after 30 s; removes the file.
+stop_by_pid_file() {
+  local pidfile="$1" name="$2" pid
+  pid="$(cat "$pidfile" 2>/dev/null || true)"
+  if pid_alive "$pid"; then
+    kill "$pid"; for _ in $(seq 1 300); do pid_alive "$pid" || break; sleep 0.1; done
+    pid_alive "$pid" && kill -9 "$pid"
+    log "$name stopped"
+  fi
+  rm -f "$pidfile"
+}

@@ -47,15 +47,7 @@ PY
   log "SecantusDB ready on 127.0.0.1:$STORE_PORT"
 }
 
-stop() {
-  local pid; pid="$(cat "$pidfile" 2>/dev/null || true)"
-  if pid_alive "$pid"; then
-    kill "$pid"; for _ in $(seq 1 300); do pid_alive "$pid" || break; sleep 0.1; done
-    pid_alive "$pid" && kill -9 "$pid"
-    log "SecantusDB stopped"
-  fi
-  rm -f "$pidfile"
-}
+stop() { stop_by_pid_file "$pidfile" SecantusDB; }
 
 case "${1:-}" in
   start) shift; start "$@" ;;
