@@ -471,13 +471,27 @@ export async function dlqStatsSection(context: BenchContext): Promise<SectionRes
     const recountStarted = performance.now();
     const recounted = await recount(orders, rules.counterKey);
     const recountSeconds = (performance.now() - recountStarted) / 1000;
-    const stats = (await graphql<{ deadLetterStats: { totalEntries: number; unresolvedCount: number; averageRetries: number; byFailureStatus: Array<{ failureStatus: string; count: number }> } }>(service.url, STATS, {}, 600_000))
-      .deadLetterStats;
+    type StatsAnswer = { totalEntries: number; unresolvedCount: number; averageRetries: number; oldestUnresolvedAt: string | null; byFailureStatus: Array<{ failureStatus: string; count: number }> };
+    const readStats = async () => (await graphql<{ deadLetterStats: StatsAnswer }>(service.url, STATS, {}, 600_000)).deadLetterStats;
+    /** The oldest unresolved entry's move time from the entries themselves (one aggregation, $min: no sort, no bound). */
+    const trueOldest = async () =>
+      (
+        await orders
+          .aggregate<{ oldest: Date }>([
+            { $match: { tenantId: TENANT, 'deadLetter.resolved': false, 'deadLetter.createdAt': { $gt: new Date(0) } } },
+            { $group: { _id: null, oldest: { $min: '$deadLetter.createdAt' } } },
+          ])
+          .toArray()
+      )[0]?.oldest ?? null;
+    const oldestCheck = (answer: StatsAnswer, oldest: Date | null) =>
+      `oldestUnresolvedAt ${answer.oldestUnresolvedAt ?? 'null'} vs ${oldest ? oldest.toISOString() : 'null'} from the entries${(answer.oldestUnresolvedAt ? Date.parse(answer.oldestUnresolvedAt) : null) === (oldest?.getTime() ?? null) ? ' (equal)' : ' (DIFFERENT)'}`;
+    const oldestBefore = await trueOldest();
+    const stats = await readStats();
     const byStatusAgrees = stats.byFailureStatus.every(({ failureStatus, count }) => recounted.byStatus[rules.counterKey(failureStatus)] === count);
     const agrees = stats.totalEntries === recounted.total && stats.unresolvedCount === recounted.unresolved && byStatusAgrees;
     notes.push(
       `Store: one order created and moved to the DLQ through GraphQL; the other ${seededText(seeded)} are copies of its stored document under new ids: deadLetter with its order snapshot, varied over 5 failure statuses, 30 % resolved across the 3 resolutions (cancelled ones cancelled), 0–5 retries with their history, ages up to 30 days, 500 customers. The counters in dead_letter_stats: each copied entry's delta by the service's own rule (deadLetterStatsDelta from the run's copy of dist/models/dead-letter-stats.js) added with $inc to its shard (one of 8 by the order id's SHA-1, as src/store/dead-letter-stats.repository.ts picks it), on top of what the service stored for its own move${keepsBound ? '; and, as this build keeps one, each shard\'s lower bound of its unresolved entries\' move times (unresolvedSince, $min)' : ''}.`,
-      `Check: the service answered totalEntries ${stats.totalEntries.toLocaleString('en-US')}, unresolvedCount ${stats.unresolvedCount.toLocaleString('en-US')}, averageRetries ${stats.averageRetries}; DeadLetterRepository.recount's aggregation over the entries (run by the bench, ${recountSeconds.toFixed(1)} s) gives ${recounted.total.toLocaleString('en-US')} / ${recounted.unresolved.toLocaleString('en-US')}${agrees ? ' — the counters agree with the entries' : ' — THEY DISAGREE'}.`,
+      `Check: the service answered totalEntries ${stats.totalEntries.toLocaleString('en-US')}, unresolvedCount ${stats.unresolvedCount.toLocaleString('en-US')}, averageRetries ${stats.averageRetries}; DeadLetterRepository.recount's aggregation over the entries (run by the bench, ${recountSeconds.toFixed(1)} s) gives ${recounted.total.toLocaleString('en-US')} / ${recounted.unresolved.toLocaleString('en-US')}${agrees ? ' — the counters agree with the entries' : ' — THEY DISAGREE'}; ${oldestCheck(stats, oldestBefore)}.`,
     );
 
     const timeoutMs = 600_000;
@@ -487,18 +501,23 @@ export async function dlqStatsSection(context: BenchContext): Promise<SectionRes
     const oldestSort = { 'deadLetter.createdAt': 1, orderId: 1 } as const;
     const oldestIn = async (range: Document) =>
       (await orders.find({ tenantId: TENANT, 'deadLetter.resolved': false, 'deadLetter.createdAt': range }, { projection: oldestProjection }).sort(oldestSort).limit(1).toArray())[0] ?? null;
-    /** src/store/dead-letter.repository.ts oldestUnresolvedAt: from the kept bound, windows of 1 min doubling; without one, the whole range. */
+    /**
+     * src/store/dead-letter.repository.ts oldestUnresolvedAt: without a kept bound, the whole range; with one, first
+     * anything below it, then windows of 1 min doubling from it (strict bounds: SecantusDB drops an inclusive one).
+     */
     const oldestFrom = async (since: Date | null) => {
       if (since === null) return oldestIn({ $gt: new Date(0) });
+      const below = await oldestIn({ $gt: new Date(0), $lt: since });
+      if (below) return below;
       const now = Date.now();
       let from = since.getTime();
       for (let span = 60_000; from <= now; span *= 2) {
         const until = Math.min(from + span, now + 1);
-        const found = await oldestIn({ $gte: new Date(from), $lt: new Date(until) });
+        const found = await oldestIn({ $gt: new Date(from - 1), $lt: new Date(until) });
         if (found) return found;
         from = until;
       }
-      return oldestIn({ $gte: new Date(from) });
+      return oldestIn({ $gt: new Date(from - 1) });
     };
     const rawStats = async () => {
       if (!keepsBound) {
@@ -525,7 +544,7 @@ export async function dlqStatsSection(context: BenchContext): Promise<SectionRes
     ];
     const counterPlan = await explainFind(counters, { tenantId: TENANT }, {}).catch(() => null);
     const oldestPlanFilter = boundNow.length
-      ? { tenantId: TENANT, 'deadLetter.resolved': false, 'deadLetter.createdAt': { $gte: new Date(Math.min(...boundNow)), $lt: new Date(Math.min(...boundNow) + 60_000) } }
+      ? { tenantId: TENANT, 'deadLetter.resolved': false, 'deadLetter.createdAt': { $gt: new Date(Math.min(...boundNow) - 1), $lt: new Date(Math.min(...boundNow) + 60_000) } }
       : oldestFilter;
     const oldestPlan = await explainFind(orders, oldestPlanFilter, { projection: oldestProjection, sort: oldestSort, limit: 1 }).catch(() => null);
     const windowCount = boundNow.length ? await orders.countDocuments(oldestPlanFilter).catch(() => Number.NaN) : Number.NaN;
@@ -536,7 +555,7 @@ export async function dlqStatsSection(context: BenchContext): Promise<SectionRes
       rows.push(subjectRow('GraphQL deadLetterStats', result, 1, statsAim));
       rows.push(subjectRow('REST GET /api/v1/dead-letter-queue/stats', result, 2, statsAim));
       notes.push(
-        `Stats: the raw side reads what the service reads (src/use-cases/dead-letter-queries.ts statsOf, src/store/dead-letter.repository.ts oldestUnresolvedAt): the tenant's counter documents and the oldest unresolved entry (find resolved=false, sort deadLetter.createdAt asc, limit 1)${keepsBound ? `, searched from the counters\' kept bound in windows of 1 min doubling${windowCount > 0 ? ' (the first window held the oldest entry here)' : ''}` : ' over all unresolved entries, both at once'}; ${modeText(result, options)}. Plans (explain): counters ${counterPlan ? planNote(counterPlan, null).replace(/^find /, '') : 'unavailable'}; oldest unresolved ${oldestPlan ? planNote(oldestPlan, null).replace(/^find /, '') : 'unavailable'} over ${keepsBound ? `the ${Number.isNaN(windowCount) ? '?' : windowCount.toLocaleString('en-US')} unresolved entries of the first window` : `the ${recounted.unresolved.toLocaleString('en-US')} unresolved entries`}.`,
+        `Stats: the raw side reads what the service reads (src/use-cases/dead-letter-queries.ts statsOf, src/store/dead-letter.repository.ts oldestUnresolvedAt): the tenant's counter documents and the oldest unresolved entry (find resolved=false, sort deadLetter.createdAt asc, limit 1)${keepsBound ? `, searched below the counters\' kept bound, then from it in windows of 1 min doubling${windowCount > 0 ? ' (the first window held the oldest entry here)' : ''}` : ' over all unresolved entries, both at once'}; ${modeText(result, options)}. Plans (explain): counters ${counterPlan ? planNote(counterPlan, null).replace(/^find /, '') : 'unavailable'}; oldest unresolved ${oldestPlan ? planNote(oldestPlan, null).replace(/^find /, '') : 'unavailable'} over ${keepsBound ? `the ${Number.isNaN(windowCount) ? '?' : windowCount.toLocaleString('en-US')} unresolved entries of the first window` : `the ${recounted.unresolved.toLocaleString('en-US')} unresolved entries`}.`,
       );
     } catch (error) {
       rows.push({ what: 'GraphQL deadLetterStats', ratio: 'not measured', aim: `p99 ≤ ${statsAim} ms`, met: false });
@@ -579,6 +598,12 @@ export async function dlqStatsSection(context: BenchContext): Promise<SectionRes
       rows.push({ what: 'REST GET /api/v1/dead-letter-queue?resolved=false&limit=50', ratio: 'not measured' });
       notes.push(`List not measured: ${(error as Error).message.split('\n')[0]}.`);
     }
+    // After every measured read (each may have moved the kept bound): is the answer still the entries' oldest?
+    const after = await readStats();
+    const oldestAfterRuns = await trueOldest();
+    const oldestRight = (after.oldestUnresolvedAt ? Date.parse(after.oldestUnresolvedAt) : null) === (oldestAfterRuns?.getTime() ?? null);
+    rows.push({ what: 'deadLetterStats.oldestUnresolvedAt after the measured reads', ratio: oldestRight ? 'equals the entries\' oldest' : 'differs', aim: 'correct', met: oldestRight });
+    notes.push(`After the measured reads: ${oldestCheck(after, oldestAfterRuns)}.`);
     notes.push(
       'The replica runs as deployed (relay on). It also refreshes its DLQ gauges from the same store, 5 s apart and at most a fifth of the time (src/observability/periodic-refresh.ts): the counters and the oldest unresolved entry (the same find as the stats), so that query also runs in the background during these figures.',
     );

@@ -8,6 +8,7 @@ import { deadLetterStatsDelta } from '../models/dead-letter-stats';
 import type { Metrics } from '../observability/metrics';
 import type { RequestContext } from '../observability/request-context';
 import type { RelayHandoff } from '../events/outbox-relay';
+import { OrderWriteQueue } from './order-write-queue';
 import { ConcurrentWrite, type OrderRepository, type PendingEvent, type StoredEvents } from '../store/order.repository';
 
 /** Attempts at one change when other writers keep getting there first; then the caller gets a retryable 503. */
@@ -26,9 +27,12 @@ function conflictBackoffMs(attempt: number): number {
  * Safety across replicas comes from the write itself: it applies only if the order is still at the version that was
  * read. When another writer got there first and the caller pinned no version, the change is decided again on the
  * fresh order (a decision is a pure function of the order, so deciding twice is harmless); a caller that pinned one
- * (If-Match, `expectedVersion`) gets PRECONDITION_FAILED instead.
+ * (If-Match, `expectedVersion`) gets PRECONDITION_FAILED instead. Within one process, writes to one order queue up
+ * (OrderWriteQueue), so only replicas race each other.
  */
 export class OrderWriter {
+  private readonly queue = new OrderWriteQueue();
+
   constructor(
     private readonly repository: OrderRepository,
     private readonly metrics: Metrics,
@@ -42,11 +46,20 @@ export class OrderWriter {
     return decision.order;
   }
 
-  async change(
+  change(
     orderId: string,
     context: RequestContext,
     decide: (order: Order) => Decision,
     options: { expectedVersion?: number | null } = {},
+  ): Promise<Order> {
+    return this.queue.run(orderId, () => this.decideAndWrite(orderId, context, decide, options));
+  }
+
+  private async decideAndWrite(
+    orderId: string,
+    context: RequestContext,
+    decide: (order: Order) => Decision,
+    options: { expectedVersion?: number | null },
   ): Promise<Order> {
     for (let attempt = 1; ; attempt += 1) {
       const loaded = await this.repository.loadForChange(context.tenantId, orderId);

@@ -125,7 +125,7 @@ export interface ServiceProcess {
 /** Runs `node dist/main.js` (build first) on a free port; resolves once /health answers. */
 export async function startServiceProcess(env: Record<string, string>): Promise<ServiceProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, [process.env.WMS_TEST_SERVICE_MAIN ?? MAIN], {
+  const child = spawn(process.execPath, [MAIN], {
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', TRACING_ENABLED: 'false', SERVER_ADDR: `127.0.0.1:${port}`, ...env },
   });
   let output = '';
