@@ -9,7 +9,7 @@ import { buildOrderSubgraph, createPubSubBus } from './schema/build-schema';
 import { createGraphQLServer } from './server/graphql-server';
 import { createHttpApp } from './server/http-app';
 import type { Readiness } from './server/health.routes';
-import { LiveFeed } from './events/live-feed';
+import { LIVE_CHANNELS, LiveFeed } from './events/live-feed';
 import { OutboxRelay, relayOwnerId, type OutboxRelayOptions } from './events/outbox-relay';
 import { OutboxRepository } from './store/outbox.repository';
 import { startPeriodicRefresh } from './observability/periodic-refresh';
@@ -87,10 +87,12 @@ export async function startOrderService(config: Config, logger: Logger, options:
     reprocessing: new Reprocessing(writer, metrics, config),
     deadLetterQueue: new DeadLetterQueue(writer, metrics),
     deadLetterQueries,
-    deadLetterFeed: new DeadLetterFeed(deadLetterQueries),
+    deadLetterFeed: new DeadLetterFeed(deadLetterQueries, () => pubSub.listenerCount(LIVE_CHANNELS.deadLetterQueueChanged) > 0),
     idempotency,
   };
-  const liveFeed = new LiveFeed(kafka, pubSub, logger, config.SERVICE_NAME);
+  const liveFeed = new LiveFeed(kafka, pubSub, logger, config.SERVICE_NAME, {
+    [LIVE_CHANNELS.deadLetterQueueChanged]: (notice) => services.deadLetterFeed.prepare(notice),
+  });
   await liveFeed.start();
   if (config.OUTBOX_RELAY_ENABLED) relay.start();
   const backlogGauges = startPeriodicRefresh(async () => {

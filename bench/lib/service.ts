@@ -85,7 +85,9 @@ export class ServiceProcess {
     checkNotAborted(`starting service ${name}`);
     if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: the run's build snapshot (snapshotBuild) was not taken`);
     const port = await freePort();
-    const child = spawn(process.execPath, [MAIN], {
+    // BENCH_SERVICE_NODE_ARGS profiles a replica, e.g. `--cpu-prof --cpu-prof-dir=/tmp/profiles` (written on a graceful stop).
+    const nodeArgs = process.env.BENCH_SERVICE_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+    const child = spawn(process.execPath, [...nodeArgs, MAIN], {
       cwd: PROJECT_DIR,
       env: {
         PATH: process.env.PATH ?? '',

@@ -28,11 +28,13 @@ export class LiveFeed {
   private consumer: Consumer | null = null;
   readonly groupId: string;
 
+  /** `onPublished`: per channel, what else to do with a notice once its subscribers have been handed it. */
   constructor(
     private readonly kafka: KafkaClient,
     private readonly pubSub: PubSubBus,
     private readonly logger: Logger,
     serviceName: string,
+    private readonly onPublished: Partial<Record<string, (data: object) => void>> = {},
   ) {
     this.groupId = `${serviceName}-live-${randomUUID()}`;
   }
@@ -62,7 +64,9 @@ export class LiveFeed {
         try {
           const event = JSON.parse(message.value.toString()) as CloudEvent;
           const channel = CHANNEL_BY_TYPE[event.type];
-          if (channel) this.pubSub.publish(channel, event.data);
+          if (!channel) return;
+          this.pubSub.publish(channel, event.data);
+          this.onPublished[channel]?.(event.data as object);
         } catch (error) {
           this.logger.warn({ err: error }, 'unreadable live notice skipped');
         }

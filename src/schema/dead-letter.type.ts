@@ -102,7 +102,7 @@ export class DeadLetterStats {
   byFailureStatus!: FailureStatusCount[];
   @Field(() => [ResolutionCount], { description: 'Resolved entries per resolution, every resolution listed (sums to resolvedCount)' })
   byResolution!: ResolutionCount[];
-  @Field(() => GraphQLDateTime, { nullable: true, description: 'Creation time of the oldest unresolved entry' }) oldestUnresolvedAt!: Date | null;
+  @Field(() => GraphQLDateTime, { nullable: true, description: 'Creation time of the oldest unresolved entry' }) oldestUnresolvedAt!: Date | null | Promise<Date | null>;
   @Field(() => Float, { description: 'Mean failed attempts per entry, to 2 decimals' }) averageRetries!: number;
 }
 

@@ -1,7 +1,7 @@
-import type { DeadLetterStats as Stats } from '../models/dead-letter-stats';
 import { isEligibleForRetry } from '../models/order.rules';
 import type { DeadLetterRecord, Order as OrderState } from '../models/order.types';
 import type { StoredDeadLetter } from '../store/dead-letter.repository';
+import type { DeadLetterStatsRead } from '../use-cases/dead-letter-queries';
 import type { DeadLetterEntry, DeadLetterResolutionEnum, DeadLetterStats, PastDeadLetterEntry } from './dead-letter.type';
 import { toOrderView } from './order.view';
 import type { RetryCandidate, RetryMetadata } from './reprocessing.type';
@@ -42,8 +42,15 @@ export function deadLetterEntryOf(order: OrderState): StoredDeadLetter {
   return { orderId: order.orderId, tenantId: order.tenantId, customerId: order.customerId, deadLetter: order.deadLetter };
 }
 
-export function toDeadLetterStatsView(stats: Stats): DeadLetterStats {
-  return { ...stats, byResolution: stats.byResolution.map(({ resolution, count }) => ({ resolution: resolution as DeadLetterResolutionEnum, count })) };
+/** `oldestUnresolvedAt` is searched for only if the operation selects it (a getter, read by GraphQL's default resolver). */
+export function toDeadLetterStatsView({ oldestUnresolvedAt, ...stats }: DeadLetterStatsRead): DeadLetterStats {
+  return {
+    ...stats,
+    byResolution: stats.byResolution.map(({ resolution, count }) => ({ resolution: resolution as DeadLetterResolutionEnum, count })),
+    get oldestUnresolvedAt() {
+      return oldestUnresolvedAt();
+    },
+  };
 }
 
 export function toRetryMetadataView(order: OrderState, now: Date = new Date()): RetryMetadata {

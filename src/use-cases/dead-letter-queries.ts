@@ -8,6 +8,13 @@ import type { DeadLetterStatsRepository, TenantCounters } from '../store/dead-le
 import type { DeadLetterRepository, StoredDeadLetter } from '../store/dead-letter.repository';
 import type { OrderRepository } from '../store/order.repository';
 
+/**
+ * The statistics as read from the counters, with the oldest unresolved entry left to be found on demand: the counters
+ * are a few small documents, the oldest entry is an index search, and most readers (the live feed's subscribers) do
+ * not ask for it.
+ */
+export type DeadLetterStatsRead = Omit<DeadLetterStats, 'oldestUnresolvedAt'> & { oldestUnresolvedAt: () => Promise<Date | null> };
+
 export interface DeadLetterPage {
   entries: StoredDeadLetter[];
   total: number;
@@ -42,8 +49,13 @@ export class DeadLetterQueries {
     return { entries, total, limit: query.limit, offset: query.offset };
   }
 
-  stats(request: Pick<RequestContext, 'tenantId'>): Promise<DeadLetterStats> {
-    return this.statsOf(request.tenantId);
+  /** The counters now; the oldest unresolved entry is searched for only when `oldestUnresolvedAt` is called (once). */
+  async stats(request: Pick<RequestContext, 'tenantId'>): Promise<DeadLetterStatsRead> {
+    const read = await this.counters.read(request.tenantId);
+    const { oldestUnresolvedAt: _known, ...counted } = statsFromCounters(read.counters, null);
+    let oldest: Promise<Date | null> | null = null;
+    const oldestUnresolvedAt = () => (oldest ??= read.counters.unresolved > 0 ? this.oldestAfter(request.tenantId, read) : Promise.resolve(null));
+    return { ...counted, oldestUnresolvedAt };
   }
 
   async retryMetadata(request: RequestContext, orderId: string): Promise<Order> {
@@ -77,12 +89,6 @@ export class DeadLetterQueries {
   }
 
   /** From the kept counters and a narrow index range: a few small reads however long the queue is. */
-  private async statsOf(tenantId: string): Promise<DeadLetterStats> {
-    const read = await this.counters.read(tenantId);
-    const oldest = read.counters.unresolved > 0 ? await this.oldestAfter(tenantId, read) : null;
-    return statsFromCounters(read.counters, oldest);
-  }
-
   private async oldestUnresolved(tenantId: string): Promise<Date | null> {
     return this.oldestAfter(tenantId, await this.counters.read(tenantId));
   }

@@ -15,8 +15,8 @@ import { startTestService, uniqueName } from '../support/test-service';
 const SUBSCRIPTION = `subscription Dlq($failureStatus: String, $customerId: String) {
   deadLetterQueueChanged(failureStatus: $failureStatus, customerId: $customerId) {
     kind occurredAt
-    entry { orderId customerId failureStatus failureReason resolved resolution resolvedBy retryCount order { id deadLettered } }
-    stats { totalEntries unresolvedCount resolvedCount byFailureStatus { failureStatus count } }
+    entry { orderId customerId failureStatus failureReason resolved resolution resolvedBy retryCount createdAt order { id deadLettered } }
+    stats { totalEntries unresolvedCount resolvedCount byFailureStatus { failureStatus count } oldestUnresolvedAt }
   } }`;
 
 interface Received {
@@ -94,10 +94,13 @@ describe('deadLetterQueueChanged across two replicas', () => {
         resolution: null,
         resolvedBy: null,
         retryCount: 0,
+        createdAt: expect.any(String),
         order: { id: order.id, deadLettered: true },
       },
-      stats: { totalEntries: 1, unresolvedCount: 1, resolvedCount: 0, byFailureStatus: [{ failureStatus: 'picking', count: 1 }] },
+      stats: { totalEntries: 1, unresolvedCount: 1, resolvedCount: 0, byFailureStatus: [{ failureStatus: 'picking', count: 1 }], oldestUnresolvedAt: expect.any(String) },
     });
+    // Searched for only because this subscription selects it: the one unresolved entry is the oldest.
+    expect(added.data.stats.oldestUnresolvedAt).toBe(added.data.entry.createdAt);
 
     const resolvedAt = Date.now();
     await ok(writer, RESOLVE, { orderId: order.id, resolution: 'ESCALATED', resolvedBy: 'SUPERVISOR-001' });
@@ -106,7 +109,7 @@ describe('deadLetterQueueChanged across two replicas', () => {
     expect(resolved.data).toMatchObject({
       kind: 'RESOLVED',
       entry: { orderId: order.id, resolved: true, resolution: 'ESCALATED', resolvedBy: 'SUPERVISOR-001' },
-      stats: { totalEntries: 1, unresolvedCount: 0, resolvedCount: 1, byFailureStatus: [] },
+      stats: { totalEntries: 1, unresolvedCount: 0, resolvedCount: 1, byFailureStatus: [], oldestUnresolvedAt: null },
     });
     process.stdout.write(`DLQ live feed across replicas: ADDED after ${added.at - movedAt} ms, RESOLVED after ${resolved.at - resolvedAt} ms\n`);
 

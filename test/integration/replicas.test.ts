@@ -21,10 +21,11 @@ import { uniqueName } from '../support/test-service';
 
 const POLL = '500ms';
 /**
- * Increments sent at once to one order, and MAX_RETRIES on every replica, so that each one is legal and the last moves
- * the order to the dead letter queue. 100 is the most MAX_RETRIES accepts (src/config.ts).
+ * MAX_RETRIES on every replica (100 is the most src/config.ts accepts): the 100th increment moves the order to the dead
+ * letter queue, and every later one is refused (409) — so of CALLS increments sent at once, exactly INCREMENTS land.
  */
 const INCREMENTS = 100;
+const CALLS = 300;
 /** Sends of one increment before the test gives up on it (each re-send follows a 503 after the writer's 12 attempts). */
 const MAX_CLIENT_ATTEMPTS = 10;
 
@@ -256,19 +257,20 @@ describe('three service processes on one store', () => {
     }, 20_000, 100);
   }
 
-  it(`${INCREMENTS} concurrent incrementRetryCount calls on one order over three replicas lose nothing and move it to the DLQ exactly once`, async () => {
+  it(`${CALLS} concurrent incrementRetryCount calls on one order over three replicas: exactly ${INCREMENTS} land, one move to the DLQ, the rest refused`, async () => {
     const order = rootOf<{ id: string }>(await gql(replicas[0], CREATE, { input: orderInput({ customerId: 'REPLICAS-RETRY' }) }));
     expect(rootOf(await gql(replicas[1], ORDER_STATE, { id: order.id }))).toMatchObject({ retry: { count: 0, maxRetries: INCREMENTS } });
 
     const before = await writeConflicts(replicas);
     let unavailable = 0;
     let succeeded = 0;
+    let refused = 0;
     const startedAt = Date.now();
-    const answers = await new Load().run(
-      () => `${succeeded} of ${INCREMENTS} increments answered, ${unavailable} re-sent after a 503`,
+    const results = await new Load().run(
+      () => `${succeeded + refused} of ${CALLS} increments answered (${refused} refused), ${unavailable} re-sent after a 503`,
       (load) =>
         Promise.all(
-          range(1, INCREMENTS).map(async (call) => {
+          range(1, CALLS).map(async (call) => {
             const replica = replicas[call % replicas.length];
             for (let attempt = 1; ; attempt += 1) {
               load.check();
@@ -280,6 +282,12 @@ describe('three service processes on one store', () => {
                 await pause(Number(result.headers.get('retry-after') ?? 1) * 1000 * (0.5 + Math.random()));
                 continue;
               }
+              if (result.status === 409) {
+                // Only once the order is in the DLQ: its maximum was reached by another call.
+                expect(result.body).toMatchObject({ code: 'CONFLICT', details: { operation: 'incrementRetry' } });
+                refused += 1;
+                return null;
+              }
               expectStatus(result, 200);
               succeeded += 1;
               return result.body as { retryCount: number; isEligibleForRetry: boolean; nextRetryAt: string | null };
@@ -287,11 +295,13 @@ describe('three service processes on one store', () => {
           }),
         ),
     );
+    const answers = results.flatMap((answer) => (answer ? [answer] : []));
+    expect({ landed: answers.length, refused }).toEqual({ landed: INCREMENTS, refused: CALLS - INCREMENTS });
     const tookMs = Date.now() - startedAt;
     const after = await writeConflicts(replicas);
     const conflicts = { retried: after.retried - before.retried, gaveUp: after.gaveUp - before.gaveUp };
     report(
-      `${INCREMENTS} increments on one order over 3 replicas took ${tookMs} ms; write conflicts: ${conflicts.retried} decided again, ` +
+      `${CALLS} increments on one order over 3 replicas took ${tookMs} ms; write conflicts: ${conflicts.retried} decided again, ` +
         `${conflicts.gaveUp} given up (answered 503); client re-sent ${unavailable} calls`,
     );
 

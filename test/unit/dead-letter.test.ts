@@ -330,7 +330,7 @@ describe('DeadLetterFeed', () => {
 
   it('answers every subscriber of a notice from one computation', async () => {
     const { queries, finish } = controllableQueries();
-    const feed = new DeadLetterFeed(queries);
+    const feed = new DeadLetterFeed(queries, () => true);
     const one = notice('ORD-1');
     const views = [feed.changeFor(one), feed.changeFor(one), feed.changeFor(one)];
     await flush();
@@ -344,7 +344,7 @@ describe('DeadLetterFeed', () => {
 
   it('coalesces a burst: notices arriving while a query runs share the one queued after it', async () => {
     const { queries, finish, started } = controllableQueries();
-    const feed = new DeadLetterFeed(queries);
+    const feed = new DeadLetterFeed(queries, () => true);
     const a = feed.changeFor(notice('ORD-A'));
     await flush();
     expect(started()).toBe(1);
@@ -362,5 +362,43 @@ describe('DeadLetterFeed', () => {
     expect((await Promise.all([a, b, c, d])).map((change) => change.stats.totalEntries)).toEqual([1, 2, 2, 3]);
     expect(feed.computed).toBe(4);
     expect(feed.statsQueries).toBe(3);
+  });
+
+  it('prepares a change on arrival while watched, so its subscribers find it computed; unwatched notices cost nothing', async () => {
+    const { queries, finish, started } = controllableQueries();
+    let watched = false;
+    const feed = new DeadLetterFeed(queries, () => watched);
+    feed.prepare(notice('ORD-UNWATCHED'));
+    await flush();
+    expect({ computed: feed.computed, started: started() }).toEqual({ computed: 0, started: 0 });
+
+    watched = true;
+    const one = notice('ORD-1');
+    feed.prepare(one);
+    await flush();
+    expect(started()).toBe(1); // before any subscriber asked
+    finish(0);
+    await flush();
+    const change = await feed.changeFor(one);
+    expect(change).toMatchObject({ entry: { orderId: 'ORD-1' }, stats: { totalEntries: 1 } });
+    expect(feed.computed).toBe(1);
+  });
+
+  it('a prepared change that fails is no unhandled rejection, and its subscribers still get the error', async () => {
+    const failing = { stats: () => Promise.reject(new Error('store down')) } as unknown as DeadLetterQueries;
+    const feed = new DeadLetterFeed(failing, () => true);
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const one = notice('ORD-1');
+      feed.prepare(one);
+      await flush();
+      await flush();
+      await expect(feed.changeFor(one)).rejects.toThrow('store down');
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
   });
 });
