@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # `npm start`: runs the service. Without MONGODB_URI and KAFKA_BROKERS it first provisions and starts a local
 # SecantusDB and Kafka (first run: about a minute of installing) on the data of the last run (.run/local/; `npm run
-# reset` wipes it), and stops them again when the service exits.
+# reset` wipes it), and stops them again when the service exits. With those it also gives the service a local
+# token-signing key unless you set AUTH_MODE, AUTH_PUBLIC_KEY_FILE or AUTH_JWKS_URL (infra/local-auth.sh).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+source "$INFRA_DIR/local-auth.sh"
 cd "$PROJECT_DIR"
 
 local_infra=false
@@ -20,6 +22,8 @@ if [ "${WMS_SKIP_BUILD:-false}" = true ]; then log "not compiling TypeScript (WM
 fi
 
 if $local_infra; then
+  # Before the servers: a key that cannot be made or read stops the start without a minute of waiting for Kafka.
+  use_local_auth
   trap '"$INFRA_DIR/down.sh"' EXIT
   "$INFRA_DIR/up.sh"
   export MONGODB_URI="mongodb://127.0.0.1:$STORE_PORT/?directConnection=true"

@@ -1,5 +1,6 @@
 import type { Connection } from 'mongoose';
 import type { Logger } from 'pino';
+import type { Authenticator } from './auth/authenticator';
 import type { Config } from './config';
 import type { KafkaClient } from './events/kafka';
 import type { OutboxRelay } from './events/outbox-relay';
@@ -34,4 +35,6 @@ export interface AppServices {
   deadLetterFeed: DeadLetterFeed;
   /** Idempotency-Key records of the REST layer. */
   idempotency: IdempotencyStore;
+  /** Who is calling: verifies bearer tokens on HTTP and graphql-ws. */
+  authenticator: Authenticator;
 }

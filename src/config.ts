@@ -46,6 +46,28 @@ const envSchema = z.object({
    * reads the partial index of pending outboxes; sweeps are also spaced by 4 × the last one's duration.
    */
   OUTBOX_POLL_INTERVAL: durationMs.default('10s'),
+  /** `off`: every caller is a local experimenter with every scope in tenant `default` — refused when NODE_ENV=production. */
+  AUTH_MODE: z.enum(['jwt', 'off']).default('jwt'),
+  AUTH_JWKS_URL: z.string().url().optional(),
+  AUTH_PUBLIC_KEY_FILE: z.string().min(1).optional(),
+  AUTH_ISSUER: z.string().min(1).optional(),
+  AUTH_AUDIENCE: z.string().min(1).optional(),
+  AUTH_TENANT_CLAIM: z.string().regex(/^[\w:./-]{1,64}$/, 'expected a claim name').default('tenant_id'),
+  /** Allowed difference between the issuer's clock and ours, for `exp` and `nbf`. */
+  AUTH_CLOCK_SKEW: durationMs.default('30s'),
+  /** The least time between two fetches of the JWKS (a token with an unknown `kid` fetches it again, at most this often). */
+  AUTH_JWKS_COOLDOWN: durationMs.default('30s'),
+  NODE_ENV: z.string().optional(),
+  /** Browser origins allowed to call the API (comma list of exact origins); none by default. */
+  CORS_ORIGINS: z
+    .string()
+    .transform((value) => value.split(',').map((origin) => origin.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^https?:\/\/[^/\s]+$/, 'expected origins such as https://console.example.com')))
+    .default(''),
+  /** Requests per subject, and per client address, within RATE_LIMIT_WINDOW on REST and GraphQL over HTTP (per replica). */
+  RATE_LIMIT_PER_SUBJECT: z.coerce.number().int().min(1).default(600),
+  RATE_LIMIT_PER_ADDRESS: z.coerce.number().int().min(1).default(1200),
+  RATE_LIMIT_WINDOW: durationMs.default('1m'),
   SHUTDOWN_GRACE_PERIOD: durationMs.default('10s'),
   /** Lets a load balancer see the service as not ready before connections start closing. */
   SHUTDOWN_DRAIN_DELAY: durationMs.default('0ms'),
@@ -72,6 +94,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const { SERVER_ADDR, ...rest } = parsed.data;
   if (rest.RETRY_MAX_DELAY < rest.RETRY_BASE_DELAY) {
     throw new ConfigError(['RETRY_MAX_DELAY: must not be shorter than RETRY_BASE_DELAY']);
+  }
+  if (rest.AUTH_MODE === 'off' && rest.NODE_ENV === 'production') {
+    throw new ConfigError(['AUTH_MODE: off is for local experiments and is refused when NODE_ENV=production']);
+  }
+  if (rest.AUTH_MODE === 'jwt') {
+    const missing = [
+      ...(rest.AUTH_JWKS_URL || rest.AUTH_PUBLIC_KEY_FILE ? [] : ['AUTH_JWKS_URL or AUTH_PUBLIC_KEY_FILE: one is required to verify tokens']),
+      ...(rest.AUTH_JWKS_URL && rest.AUTH_PUBLIC_KEY_FILE ? ['AUTH_JWKS_URL, AUTH_PUBLIC_KEY_FILE: set only one'] : []),
+      ...(rest.AUTH_ISSUER ? [] : ['AUTH_ISSUER: required (the `iss` tokens must carry)']),
+      ...(rest.AUTH_AUDIENCE ? [] : ['AUTH_AUDIENCE: required (the `aud` tokens must carry)']),
+    ];
+    if (missing.length) throw new ConfigError(missing.map((problem) => `${problem} (or AUTH_MODE=off for local experiments)`));
   }
   const separator = SERVER_ADDR.lastIndexOf(':');
   const host = SERVER_ADDR.slice(0, separator).replace(/^\[|\]$/g, '') || undefined;

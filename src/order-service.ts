@@ -10,6 +10,8 @@ import { createGraphQLServer } from './server/graphql-server';
 import { createHttpApp } from './server/http-app';
 import type { Readiness } from './server/health.routes';
 import { LIVE_CHANNELS, LiveFeed } from './events/live-feed';
+import { createAuthenticator } from './auth/authenticator';
+import { enforceScopes } from './auth/enforce-scopes';
 import { OutboxRelay, relayOwnerId, type OutboxRelayOptions } from './events/outbox-relay';
 import { OutboxRepository } from './store/outbox.repository';
 import { startPeriodicRefresh } from './observability/periodic-refresh';
@@ -89,6 +91,7 @@ export async function startOrderService(config: Config, logger: Logger, options:
     deadLetterQueries,
     deadLetterFeed: new DeadLetterFeed(deadLetterQueries, () => pubSub.listenerCount(LIVE_CHANNELS.deadLetterQueueChanged) > 0),
     idempotency,
+    authenticator: createAuthenticator(config),
   };
   const liveFeed = new LiveFeed(kafka, pubSub, logger, config.SERVICE_NAME, {
     [LIVE_CHANNELS.deadLetterQueueChanged]: (notice) => services.deadLetterFeed.prepare(notice),
@@ -106,7 +109,7 @@ export async function startOrderService(config: Config, logger: Logger, options:
     GAUGE_INTERVAL_MS,
   );
 
-  const schema = await buildOrderSubgraph(pubSub);
+  const schema = enforceScopes(await buildOrderSubgraph(pubSub));
   const httpServer = createServer();
   const readiness: Readiness = { accepting: true };
   const { apollo } = createGraphQLServer(schema, httpServer, services);

@@ -1,5 +1,5 @@
 import { refuse } from './order-transitions';
-import { DeadLetterEntryAlreadyResolved, DeadLetterEntryNotFound } from './order.errors';
+import { DeadLetterEntryAlreadyResolved, DeadLetterEntryNotFound, InvalidInput } from './order.errors';
 import type { DlqMove } from './order.input';
 import type { DeadLetterEntry, DeadLetterRecord, DlqResolution, Order, OrderSnapshot } from './order.types';
 
@@ -56,8 +56,22 @@ export function openEntryOf(order: Pick<Order, 'orderId' | 'status' | 'deadLette
 export interface DeadLetterResolution {
   resolution: DlqResolution;
   notes: string | null;
-  /** Already defaulted to the caller's identity. */
+  /** The caller (see resolverOf). */
   resolvedBy: string;
+}
+
+/** Who resolved an entry when nobody can be told (no authenticated caller). */
+export const ANONYMOUS_RESOLVER = 'anonymous';
+
+/**
+ * Who resolves an entry: the caller. A `resolvedBy` in the request is accepted only when it names the caller — a
+ * supervisor cannot record a resolution in someone else's name.
+ */
+export function resolverOf(claimed: string | null, caller: string | null): string {
+  if (claimed !== null && caller !== null && claimed !== caller) {
+    throw new InvalidInput([{ field: 'resolvedBy', message: `must be the caller (${caller}) or left out` }]);
+  }
+  return caller ?? claimed ?? ANONYMOUS_RESOLVER;
 }
 
 export function resolveEntry(entry: DeadLetterEntry, { resolution, notes, resolvedBy }: DeadLetterResolution, now: Date): DeadLetterEntry {

@@ -4,6 +4,8 @@ import type { Order } from './order.types';
 export interface DecisionContext {
   now: Date;
   correlationId: string | null;
+  /** Who asked for the change (the caller's token subject), recorded in the status history; null for the service itself. */
+  actor: string | null;
 }
 
 /** The order to write and the events to store with it, in the same single-document write. */
@@ -24,7 +26,7 @@ export function nextVersion(order: Order, changes: Partial<Order>, ctx: Decision
   if (next.status !== order.status) {
     next.statusHistory = [
       ...order.statusHistory,
-      { from: order.status, to: next.status, at: ctx.now, reason: statusReason, correlationId: ctx.correlationId },
+      { from: order.status, to: next.status, at: ctx.now, reason: statusReason, correlationId: ctx.correlationId, actor: ctx.actor },
     ];
   }
   return next;

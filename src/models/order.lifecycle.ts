@@ -62,7 +62,7 @@ export function createOrder(command: CreateOrderCommand, ctx: NewOrderContext): 
     deadLettered: false,
     deadLetter: null,
     version: 1,
-    statusHistory: [{ from: null, to: 'received', at: now, reason: null, correlationId: ctx.correlationId }],
+    statusHistory: [{ from: null, to: 'received', at: now, reason: null, correlationId: ctx.correlationId, actor: ctx.actor }],
     createdAt: now,
     updatedAt: now,
   };

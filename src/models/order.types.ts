@@ -76,6 +76,8 @@ export interface StatusChange {
   at: Date;
   reason: string | null;
   correlationId: string | null;
+  /** Who made the change (token subject); null on entries written before callers were authenticated, or by the service. */
+  actor: string | null;
 }
 
 export interface RetryAttempt {

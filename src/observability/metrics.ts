@@ -102,6 +102,18 @@ export function createMetrics() {
       help: 'Subscriptions refused because their connection already had the maximum number open',
       registers: [registry],
     }),
+    requestsLimited: new Counter({
+      name: 'http_requests_rate_limited_total',
+      help: 'Requests answered 429 by a rate limit (limit: address or subject)',
+      labelNames: ['limit'] as const,
+      registers: [registry],
+    }),
+    authenticationFailures: new Counter({
+      name: 'auth_failures_total',
+      help: 'Requests and graphql-ws connections refused for a missing or invalid token (api: graphql, rest, graphql-ws)',
+      labelNames: ['api'] as const,
+      registers: [registry],
+    }),
   };
 }
 

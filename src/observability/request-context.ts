@@ -1,12 +1,14 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
+import type { Caller } from '../auth/caller';
+import type { Scope } from '../auth/scopes';
 
 /** The CloudEvents correlation headers of the brief; they follow a request into its logs and events. */
 export const CORRELATION_HEADER = 'x-wms-correlation-id';
 export const WAVE_NUMBER_HEADER = 'x-wms-wave-number';
 export const WORKFLOW_ID_HEADER = 'x-wms-workflow-id';
-/** Who is calling, as asserted by the gateway in front of the service; the default `resolvedBy` of DLQ resolutions. */
+/** Who is calling, as the local experimenter says with AUTH_MODE=off (with tokens, the token's subject says it). */
 export const USER_ID_HEADER = 'x-wms-user-id';
 
 export interface RequestContext {
@@ -15,9 +17,12 @@ export interface RequestContext {
   waveNumber: string | null;
   workflowId: string | null;
   traceparent: string | null;
+  /** The caller's tenant: every read and write is kept to it. */
   tenantId: string;
-  /** From `X-WMS-User-ID`; null when the caller did not say. */
+  /** The caller (token subject), recorded on every change; null for work no caller started (relays, timers). */
   userId: string | null;
+  /** What the caller may do (src/auth/scopes.ts); empty for work no caller started. */
+  scopes: ReadonlySet<Scope>;
 }
 
 const storage = new AsyncLocalStorage<RequestContext>();
@@ -47,8 +52,14 @@ export function contextFromHeaders(headers: IncomingHttpHeaders): RequestContext
     // Kept only when well formed: it is copied onto events when this service does not trace itself.
     traceparent: validTraceparent(header(headers, 'traceparent')),
     tenantId: 'default',
-    userId: header(headers, USER_ID_HEADER),
+    userId: null,
+    scopes: new Set(),
   };
+}
+
+/** A request's context once its caller is known. */
+export function withCaller(context: RequestContext, caller: Caller): RequestContext {
+  return { ...context, tenantId: caller.tenantId, userId: caller.subject, scopes: caller.scopes };
 }
 
 export function runWithContext<T>(context: RequestContext, fn: () => T): T {

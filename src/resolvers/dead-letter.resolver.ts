@@ -44,7 +44,7 @@ export class DeadLetterResolver {
     @Arg('resolution', () => DeadLetterResolutionEnum) resolution: DeadLetterResolutionEnum,
     @Ctx() { services, request }: GraphQLContext,
     @Arg('notes', () => String, { nullable: true, description: 'At most 2000 characters; the cancellation reason for CANCELLED' }) notes?: string | null,
-    @Arg('resolvedBy', () => String, { nullable: true, description: 'Default: the X-WMS-User-ID header, else "anonymous"' }) resolvedBy?: string | null,
+    @Arg('resolvedBy', () => String, { nullable: true, description: 'The caller (their token subject); a different value is refused' }) resolvedBy?: string | null,
   ): Promise<DeadLetterEntry> {
     const order = await services.deadLetterQueue.resolve(request, orderId, parseDlqResolution({ resolution, notes, resolvedBy }));
     return toDeadLetterEntryView(deadLetterEntryOf(order));

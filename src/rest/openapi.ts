@@ -2,6 +2,11 @@ import { SERVICE_VERSION } from '../service-info';
 import { BackorderReason, BackorderStatus, DeadLetterResolution, OrderPriority, OrderStatus } from './generated/operations';
 import { MAX_BODY_DEPTH } from './rest-router';
 import { enumValues } from './rest-values';
+import { AUTHENTICATED } from '../auth/scopes';
+import { deadLetterRoutes } from './dead-letter.routes';
+import { orderRoutes } from './order.routes';
+import { reprocessingRoutes } from './reprocessing.routes';
+import { restRouteScopes } from './rest-scopes';
 
 /**
  * The OpenAPI 3.1 description of /api/v1, served at /openapi.json (Swagger UI at /docs). Every response the REST
@@ -19,6 +24,7 @@ interface OpenApiOperation {
   parameters?: Array<JsonSchema>;
   requestBody?: JsonSchema;
   responses: Record<string, JsonSchema>;
+  security?: Array<Record<string, string[]>>;
 }
 
 export interface OpenApiDocument {
@@ -32,6 +38,7 @@ export interface OpenApiDocument {
     parameters: Record<string, JsonSchema>;
     headers: Record<string, JsonSchema>;
     responses: Record<string, JsonSchema>;
+    securitySchemes?: Record<string, JsonSchema>;
   };
 }
 
@@ -231,7 +238,7 @@ const errorSchema: JsonSchema = {
   properties: {
     code: string({
       description:
-        'VALIDATION_ERROR, BAD_REQUEST, NOT_FOUND, METHOD_NOT_ALLOWED, CONFLICT, PRECONDITION_FAILED, PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE, ORDER_INVALID, IDEMPOTENCY_KEY_REUSED, INTERNAL_ERROR, SERVICE_UNAVAILABLE',
+        'VALIDATION_ERROR, BAD_REQUEST, UNAUTHENTICATED, FORBIDDEN, TOO_MANY_REQUESTS, NOT_FOUND, METHOD_NOT_ALLOWED, CONFLICT, PRECONDITION_FAILED, PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE, ORDER_INVALID, IDEMPOTENCY_KEY_REUSED, INTERNAL_ERROR, SERVICE_UNAVAILABLE',
     }),
     message: string(),
     details: {
@@ -298,7 +305,7 @@ const validateOperation = (operationId: string) =>
 const cancelOperation = (operationId: string) =>
   lifecycle(operationId, 'Cancel an order not yet shipped; a repeat is a no-op', input({ reason: string({ minLength: 1, maxLength: 500 }) }, ['reason']), true);
 
-export const openApiDocument: OpenApiDocument = {
+const documentWithoutSecurity: OpenApiDocument = {
   openapi: '3.1.0',
   info: {
     title: 'WMS Order Service — REST compatibility layer',
@@ -542,7 +549,7 @@ export const openApiDocument: OpenApiDocument = {
               {
                 resolution: resolutionValue,
                 notes: nullable(string({ maxLength: 2000 })),
-                resolvedBy: { ...nullable(string({ maxLength: 64 })), description: 'Default: the X-WMS-User-ID header, else "anonymous"' },
+                resolvedBy: { ...nullable(string({ maxLength: 64 })), description: 'The caller (their token subject); a different value is refused' },
               },
               ['resolution'],
             ),
@@ -621,3 +628,58 @@ export const openApiDocument: OpenApiDocument = {
     },
   },
 };
+
+/**
+ * Every operation needs a bearer token with the scope of its route (src/rest/rest-scopes.ts, from the one table in
+ * src/auth/scopes.ts), and may answer 401, 403 and 429.
+ */
+function withSecurity(document: OpenApiDocument): OpenApiDocument {
+  const scopesOf = new Map([...orderRoutes, ...reprocessingRoutes, ...deadLetterRoutes].map((route) => [route.operationId, restRouteScopes(route)]));
+  const paths = Object.fromEntries(
+    Object.entries(document.paths).map(([path, operations]) => [
+      path,
+      Object.fromEntries(
+        Object.entries(operations).map(([method, operation]) => {
+          const scopes = (scopesOf.get(operation!.operationId) ?? []).filter((scope) => scope !== AUTHENTICATED);
+          return [
+            method,
+            {
+              ...operation!,
+              security: [{ bearerAuth: scopes }],
+              responses: { ...operation!.responses, '401': responseRef('Unauthenticated'), '403': responseRef('Forbidden'), '429': responseRef('TooManyRequests') },
+            },
+          ];
+        }),
+      ),
+    ]),
+  );
+  return {
+    ...document,
+    paths,
+    components: {
+      ...document.components,
+      responses: {
+        ...document.components.responses,
+        Unauthenticated: {
+          ...errorResponse('UNAUTHENTICATED: no bearer token, or one that is malformed, expired, for another audience or not signed by a trusted key'),
+          headers: { 'WWW-Authenticate': { description: 'Bearer challenge (RFC 6750)', schema: string() } },
+        },
+        Forbidden: errorResponse('FORBIDDEN: the token lacks the scope this operation needs (details.requiredScope)'),
+        TooManyRequests: {
+          ...errorResponse('TOO_MANY_REQUESTS: over the per-address or per-caller rate limit'),
+          headers: { 'Retry-After': { description: 'Seconds to wait', schema: string({ pattern: '^[0-9]+$' }) } },
+        },
+      },
+      securitySchemes: {
+        bearerAuth: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description: 'A JWT from the identity provider: `iss`/`aud` as configured, `sub` (recorded as the actor), the tenant claim, and OAuth scopes in `scope`.',
+        },
+      },
+    },
+  };
+}
+
+export const openApiDocument: OpenApiDocument = withSecurity(documentWithoutSecurity);

@@ -1,7 +1,9 @@
 import type { ApolloServer } from '@apollo/server';
 import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response, type Router } from 'express';
 import type { AppServices } from '../app-services';
+import { AUTHENTICATED, type Scope } from '../auth/scopes';
 import { contextFromHeaders } from '../observability/request-context';
+import { restRouteScopes } from './rest-scopes';
 import { createGraphQLContext, type GraphQLContext } from '../server/graphql-context';
 import { isDatabaseUnavailable } from '../server/graphql-errors';
 import { BackorderReason, BackorderStatus, DeadLetterResolution, OrderPriority, OrderStatus } from './generated/operations';
@@ -22,6 +24,8 @@ export interface RestRouterOptions {
   idempotency: IdempotencyStore;
   routes: readonly CompiledRoute[];
   bodyLimit: string;
+  /** Run before any route (authentication, rate limits); their errors get the REST error body. */
+  guards: readonly RequestHandler[];
 }
 
 /** JSON bodies nest this deep at most; the brief's deepest body needs 4 levels. Keeps hashing and coercion bounded. */
@@ -41,8 +45,9 @@ export const REST_ENUM_VALUES: EnumValuesByName = {
   DeadLetterResolution: enumValues(DeadLetterResolution),
 };
 
-export function createRestRouter({ services, apollo, idempotency, routes, bodyLimit }: RestRouterOptions): Router {
+export function createRestRouter({ services, apollo, idempotency, routes, bodyLimit, guards }: RestRouterOptions): Router {
   const router = express.Router();
+  router.use(...guards);
   const parseJson = express.json({ limit: bodyLimit, type: JSON_TYPES });
 
   const execute = async (route: CompiledRoute, req: Request, restRequest: RestRequest): Promise<RestResponse> => {
@@ -108,7 +113,7 @@ export function createRestRouter({ services, apollo, idempotency, routes, bodyLi
   const byPath = new Map<string, string[]>();
   for (const route of routes) {
     byPath.set(route.path, [...(byPath.get(route.path) ?? []), route.method]);
-    router[route.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete'](route.path, requireJson, parseJson, limitDepth, handle(route));
+    router[route.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete'](route.path, requireScopes(route), requireJson, parseJson, limitDepth, handle(route));
   }
   for (const [path, methods] of byPath) {
     const allow = [...new Set(methods.includes('GET') ? [...methods, 'HEAD'] : methods)].join(', ');
@@ -217,6 +222,19 @@ function idempotencyKey(req: Request): string | null {
 /** The path a key is scoped to: without query string and trailing slash. */
 function requestPath(req: Request): string {
   return `${req.baseUrl}${req.path}`.replace(/\/+$/, '') || '/';
+}
+
+/**
+ * The route's scopes, checked before its input is read: a caller without them learns nothing of the route's rules.
+ * GraphQL checks the same again for the operation's fields (src/auth/enforce-scopes.ts).
+ */
+function requireScopes(route: CompiledRoute): RequestHandler {
+  const needed = restRouteScopes(route).filter((scope): scope is Scope => scope !== AUTHENTICATED);
+  return (req, _res, next) => {
+    const missing = needed.find((scope) => !req.wms?.scopes.has(scope));
+    if (missing) throw new RestError(403, 'FORBIDDEN', `this operation needs the scope ${missing}`, { requiredScope: missing });
+    next();
+  };
 }
 
 function send(res: Response, { status, body, headers }: RestResponse): void {

@@ -53,7 +53,7 @@ abstract class DeadLetterRecordFields {
   @Field(() => OrderSnapshot) originalOrder!: OrderSnapshot;
   @Field(() => Boolean) resolved!: boolean;
   @Field(() => DeadLetterResolutionEnum, { nullable: true }) resolution!: DeadLetterResolutionEnum | null;
-  @Field(() => String, { nullable: true, description: 'Who resolved it: the given resolvedBy, else the X-WMS-User-ID header, else "anonymous"' })
+  @Field(() => String, { nullable: true, description: 'Who resolved it: the caller (their token subject)' })
   resolvedBy!: string | null;
   @Field(() => GraphQLDateTime, { nullable: true }) resolvedAt!: Date | null;
   @Field(() => String, { nullable: true }) notes!: string | null;

@@ -55,6 +55,7 @@ export class StatusChange {
   @Field(() => GraphQLDateTime) at!: Date;
   @Field(() => String, { nullable: true }) reason!: string | null;
   @Field(() => String, { nullable: true }) correlationId!: string | null;
+  @Field(() => String, { nullable: true, description: 'Who made the change: the subject of their token' }) actor!: string | null;
 }
 
 @ObjectType({ description: 'Retry bookkeeping for orders whose processing failed' })

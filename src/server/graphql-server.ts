@@ -5,11 +5,14 @@ import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { specifiedRules, validate, type GraphQLError, type GraphQLFormattedError, type GraphQLSchema, type ValidationContext } from 'graphql';
+import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Server } from 'node:http';
 import { WebSocketServer } from 'ws';
 import type { AppServices } from '../app-services';
-import { contextFromHeaders } from '../observability/request-context';
+import { contextFromHeaders, withCaller } from '../observability/request-context';
+import type { Caller } from '../auth/caller';
+import { InvalidToken } from '../auth/token-verifier';
 import { toGraphQLFormattedError } from './graphql-errors';
 import { createGraphQLContext, type GraphQLContext } from './graphql-context';
 import { subscriptionLimits } from './subscription-limits';
@@ -35,12 +38,15 @@ function metricsPlugin(services: AppServices): ApolloServerPlugin<GraphQLContext
     async requestDidStart() {
       const stopTimer = services.metrics.graphqlOperationDuration.startTimer();
       return {
-        async willSendResponse({ operation, operationName, errors }) {
-          stopTimer({
-            type: operation?.operation ?? 'unknown',
-            name: operationName ?? 'anonymous',
-            outcome: errors?.length ? 'error' : 'ok',
-          });
+        async willSendResponse({ operation, operationName, errors, contextValue }) {
+          const outcome = errors?.length ? 'error' : 'ok';
+          stopTimer({ type: operation?.operation ?? 'unknown', name: operationName ?? 'anonymous', outcome });
+          // The audit trail: who changed what, in which tenant (REST routes run these same operations).
+          if (operation?.operation === 'mutation') {
+            const { userId, tenantId, correlationId } = contextValue.request;
+            const fields = operation.selectionSet.selections.flatMap((selection) => (selection.kind === 'Field' ? [selection.name.value] : []));
+            services.logger.info({ audit: { subject: userId, tenantId, operation: fields.join(','), operationName: operationName ?? null, outcome, correlationId } }, 'audit');
+          }
         },
       };
     },
@@ -51,12 +57,26 @@ function metricsPlugin(services: AppServices): ApolloServerPlugin<GraphQLContext
 export function createGraphQLServer(schema: GraphQLSchema, httpServer: Server, services: AppServices) {
   const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: 64 * 1024 });
   const limits = subscriptionLimits(services.metrics);
-  const wsCleanup = useServer<Record<string, unknown>, { request?: GraphQLContext['request'] }>(
+  const wsCleanup = useServer<Record<string, unknown>, { caller?: Caller }>(
     {
       schema,
+      // The token comes in `connection_init` (browsers cannot set headers on a WebSocket): `{ authorization: 'Bearer …' }`.
+      onConnect: async (ctx) => {
+        try {
+          const authorization = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
+          ctx.extra.caller = await services.authenticator.authenticate(typeof authorization === 'string' ? authorization : undefined, ctx.extra.request.headers);
+          return true;
+        } catch (error) {
+          if (!(error instanceof InvalidToken)) throw error;
+          services.metrics.authenticationFailures.inc({ api: 'graphql-ws' });
+          // 4401 Unauthorized (graphql-ws's own refusal would be 4403, which a client reads as "not allowed", not "log in").
+          ctx.extra.socket.close(CloseCode.Unauthorized, error.message.slice(0, 120));
+          return false;
+        }
+      },
       // Subscriptions obey the same depth, cost and alias limits as queries.
       validate: (wsSchema, document) => validate(wsSchema, document, [...specifiedRules, ...validationRules]),
-      context: (ctx): GraphQLContext => createGraphQLContext(contextFromHeaders(ctx.extra.request.headers), services),
+      context: (ctx): GraphQLContext => createGraphQLContext(withCaller(contextFromHeaders(ctx.extra.request.headers), ctx.extra.caller!), services),
       // At most 20 subscriptions per connection; each one counted (graphql_subscriptions_active) until released.
       onSubscribe: (ctx) => limits.onSubscribe(ctx),
       subscribe: (args) => limits.subscribe(args),

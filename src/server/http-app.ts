@@ -1,11 +1,14 @@
 import type { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
+import cors, { type CorsOptions } from 'cors';
+import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import type { AppServices } from '../app-services';
 import { CORRELATION_HEADER, contextFromHeaders, runWithContext, type RequestContext } from '../observability/request-context';
 import { restApi } from '../rest/rest-api';
 import { healthRoutes, type Readiness } from './health.routes';
+import { apiGuards } from './request-guards';
 import { createGraphQLContext, type GraphQLContext } from './graphql-context';
 
 /** Request bodies above this are refused with 413 before parsing. */
@@ -38,6 +41,16 @@ function requestMetrics(services: AppServices): RequestHandler {
   };
 }
 
+function corsOptions(origins: string[]): CorsOptions {
+  return {
+    origin: origins,
+    methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'If-Match', 'X-WMS-Correlation-ID', 'X-WMS-Wave-Number', 'X-WMS-Workflow-ID', 'traceparent'],
+    exposedHeaders: ['ETag', 'Location', 'Retry-After', 'RateLimit', 'RateLimit-Policy', 'X-WMS-Correlation-ID', 'X-Request-ID', 'WWW-Authenticate'],
+    maxAge: 600,
+  };
+}
+
 export function createHttpApp(services: AppServices, apollo: ApolloServer<GraphQLContext>, readiness: Readiness) {
   const app = express();
   app.disable('x-powered-by');
@@ -57,8 +70,14 @@ export function createHttpApp(services: AppServices, apollo: ApolloServer<GraphQ
 
   app.use(healthRoutes(services, readiness));
 
+  app.use(helmet({ contentSecurityPolicy: false }));
+  // Only the listed browser origins may call the API from a page; without CORS_ORIGINS, none may.
+  if (services.config.CORS_ORIGINS.length) app.use(cors(corsOptions(services.config.CORS_ORIGINS)));
+
+  const guards = apiGuards(services);
   app.use(
     '/graphql',
+    ...guards.graphql,
     express.json({ limit: BODY_LIMIT }),
     expressMiddleware(apollo, {
       context: async ({ req }): Promise<GraphQLContext> => createGraphQLContext(req.wms ?? contextFromHeaders(req.headers), services),
@@ -66,7 +85,7 @@ export function createHttpApp(services: AppServices, apollo: ApolloServer<GraphQ
   );
 
   // REST compatibility layer: /api/v1 (its own 404/405 and error body), /openapi.json, /docs.
-  app.use(restApi(services, apollo, BODY_LIMIT));
+  app.use(restApi(services, apollo, BODY_LIMIT, guards.rest));
 
   app.use(errorHandler(services));
   return app;

@@ -13,16 +13,12 @@ import {
   startPicking,
   validateOrder,
 } from '../models/order.lifecycle';
-import type { DecisionContext } from '../models/order.decision';
+import { decisionContext } from './decision-context';
 import { BackorderNotFound } from '../models/order.errors';
 import type { Order } from '../models/order.types';
 import type { RequestContext } from '../observability/request-context';
 import type { OrderRepository } from '../store/order.repository';
 import type { OrderWriter } from './order-writer';
-
-function decisionContext(request: RequestContext): DecisionContext {
-  return { now: new Date(), correlationId: request.correlationId };
-}
 
 /** The order lifecycle use cases: one line each, the rules are in src/models. */
 export class OrderLifecycle {

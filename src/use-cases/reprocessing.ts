@@ -1,15 +1,11 @@
 import type { Config } from '../config';
-import type { DecisionContext } from '../models/order.decision';
+import { decisionContext } from './decision-context';
 import type { DlqMove, RetryFailure } from '../models/order.input';
 import { incrementRetryCount, markMovedToDlq, resetOrderForRetry, type RetryPolicy } from '../models/order.reprocessing';
 import type { Order } from '../models/order.types';
 import type { Metrics } from '../observability/metrics';
 import type { RequestContext } from '../observability/request-context';
 import type { OrderWriter } from './order-writer';
-
-function decisionContext(request: RequestContext): DecisionContext {
-  return { now: new Date(), correlationId: request.correlationId };
-}
 
 /** Failed attempts, retries and moves to the dead letter queue (CONTRACT §2): each one write through OrderWriter. */
 export class Reprocessing {

@@ -7,6 +7,7 @@ import { LIVE_CHANNELS } from '../../src/events/live-feed';
 import { MAX_SUBSCRIPTIONS_PER_CONNECTION } from '../../src/server/subscription-limits';
 import { createOrder, ok } from '../support/graphql-client';
 import { MOVE_TO_DLQ, RESOLVE, eventually, metric, startServiceProcess, type ServiceProcess } from '../support/dlq-support';
+import { defaultAuthorization } from '../support/test-auth';
 import { TEST_KAFKA_BROKERS, TEST_MONGODB_URI } from '../support/test-infra';
 import { startTestService, uniqueName } from '../support/test-service';
 
@@ -30,7 +31,7 @@ function wsUrl(httpUrl: string): string {
 }
 
 function wsClient(httpUrl: string): Client {
-  return createClient({ url: wsUrl(httpUrl), webSocketImpl: WebSocket, retryAttempts: 0, lazy: false });
+  return createClient({ url: wsUrl(httpUrl), webSocketImpl: WebSocket, retryAttempts: 0, lazy: false, connectionParams: async () => ({ authorization: await defaultAuthorization() }) });
 }
 
 /** Subscribes and records every result (with its arrival time) and error; returns the unsubscribe function. */

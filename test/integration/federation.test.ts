@@ -1,11 +1,12 @@
 import { composeServices } from '@apollo/composition';
-import { ApolloGateway } from '@apollo/gateway';
+import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import { parse } from 'graphql';
 import type { RunningOrderService } from '../../src/order-service';
 import { createOrder, ok } from '../support/graphql-client';
 import { SHIPPING_SDL, startShippingSubgraph } from '../support/shipping-subgraph';
+import { defaultAuthorization } from '../support/test-auth';
 import { graphql, startTestService } from '../support/test-service';
 
 describe('the Order subgraph in a federation', () => {
@@ -61,13 +62,25 @@ describe('the Order subgraph in a federation', () => {
     ]);
     expect(composed.errors ?? []).toEqual([]);
 
-    const gateway = new ApolloServer({ gateway: new ApolloGateway({ supergraphSdl: composed.supergraphSdl! }) });
-    const { url } = await startStandaloneServer(gateway, { listen: { port: 0, host: '127.0.0.1' } });
+    // As a router does: the caller's token goes on to the subgraphs, which check it themselves.
+    const gateway = new ApolloServer<{ authorization?: string }>({
+      gateway: new ApolloGateway({
+        supergraphSdl: composed.supergraphSdl!,
+        buildService: ({ url: subgraphUrl }) =>
+          new RemoteGraphQLDataSource<{ authorization?: string }>({
+            url: subgraphUrl,
+            willSendRequest: ({ request, context }) => {
+              if (context.authorization) request.http?.headers.set('authorization', context.authorization);
+            },
+          }),
+      }),
+    });
+    const { url } = await startStandaloneServer(gateway, { listen: { port: 0, host: '127.0.0.1' }, context: async ({ req }) => ({ authorization: req.headers.authorization }) });
     try {
       const order = await createOrder(service);
       const response = await fetch(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', authorization: await defaultAuthorization() },
         body: JSON.stringify({ query: 'query($id: ID!) { order(id: $id) { id status totalValue customer { id } shippingLabel } }', variables: { id: order.id } }),
       });
       const body = (await response.json()) as any;

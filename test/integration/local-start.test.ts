@@ -100,15 +100,17 @@ describe('npm start (local SecantusDB and Kafka) keeps its data across a kill -9
     const began = Date.now();
     const timeline: string[] = [];
     const mark = (what: string) => timeline.push(`${what} ${((Date.now() - began) / 1000).toFixed(0)} s`);
+    /** Made with `npm run token` once the first start has created the local signing key; valid across restarts (the key is kept). */
+    let authorization = '';
     const expected = new Map<string, { status: string; priority: string; version: number; events: string[] }>();
     const create = async () => {
-      const created = await rest({ url }, 'POST', '/orders', { body: restOrderBody() });
+      const created = await rest({ url }, 'POST', '/orders', { body: restOrderBody(), headers: { authorization } });
       expectStatus(created, 201);
       expected.set(created.body.orderId, { status: created.body.status, priority: created.body.priority, version: created.body.version, events: ['wms.order.received'] });
       return created.body.orderId as string;
     };
     const change = async (orderId: string, method: string, path: string, body: unknown, event: string | null) => {
-      const changed = await rest({ url }, method, `/orders/${orderId}${path}`, { body });
+      const changed = await rest({ url }, method, `/orders/${orderId}${path}`, { body, headers: { authorization } });
       expectStatus(changed, 200);
       const known = expected.get(orderId)!;
       expected.set(orderId, { status: changed.body.status, priority: changed.body.priority, version: changed.body.version, events: event ? [...known.events, event] : known.events });
@@ -118,12 +120,12 @@ describe('npm start (local SecantusDB and Kafka) keeps its data across a kill -9
     /** Every acknowledged order is there, with its last change; and nothing else. */
     const expectOrdersAsAcknowledged = async () => {
       for (const [orderId, last] of expected) {
-        const found = await rest({ url }, 'GET', `/orders/${orderId}`);
+        const found = await rest({ url }, 'GET', `/orders/${orderId}`, { headers: { authorization } });
         expectStatus(found, 200);
         const { events: _events, ...state } = last;
         expect({ orderId, status: found.body.status, priority: found.body.priority, version: found.body.version }).toEqual({ orderId, ...state });
       }
-      const listed = await rest({ url }, 'GET', '/orders?pageSize=100');
+      const listed = await rest({ url }, 'GET', '/orders?pageSize=100', { headers: { authorization } });
       expectStatus(listed, 200);
       expect(listed.body.pagination.total).toBe(expected.size);
     };
@@ -144,6 +146,13 @@ describe('npm start (local SecantusDB and Kafka) keeps its data across a kill -9
     expect(running.output()).toContain('compiling TypeScript');
     expect(running.output()).toMatch(/SecantusDB ready on 127\.0\.0\.1:27643/);
     expect(running.output()).toMatch(/Kafka ready on 127\.0\.0\.1:9743/);
+    // The local service trusts only the key npm start made: no token → 401; the README's token command → accepted.
+    const anonymous = await rest({ url }, 'GET', '/orders', { headers: { authorization: '' } });
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get('www-authenticate')).toMatch(/^Bearer /);
+    const token = await localToken(env, ['--sub', 'local-dev', '--tenant', 'default', '--scope', 'all']);
+    expect(token).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+    authorization = `Bearer ${token}`;
     // Batch 1: written, then the test waits (a while) for its events to be on the topic.
     const first = [await create(), await create(), await create()];
     await change(first[0], 'PUT', '/validate', undefined, 'wms.order.validated');
@@ -305,6 +314,17 @@ function runScript(script: string, env: NodeJS.ProcessEnv): Promise<{ stdout: st
     execFile('bash', [join(PROJECT_DIR, 'infra', script)], { env, timeout: 120_000 }, (error, stdout, stderr) => {
       if (error) reject(Object.assign(error, { stderr: String(stderr) }));
       else resolve({ stdout: String(stdout), stderr: String(stderr) });
+    });
+  });
+}
+
+/** `npm run --silent token -- ARGS` against the run dir's key: stdout must be the token alone. */
+function localToken(env: NodeJS.ProcessEnv, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('npm', ['run', '--silent', 'token', '--', ...args], { cwd: PROJECT_DIR, env, timeout: 60_000 }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`npm run token failed: ${String(stderr)}`));
+      else if (!/^[^\n]+\n$/.test(String(stdout))) reject(new Error(`npm run token printed more than a token: ${JSON.stringify(String(stdout))}`));
+      else resolve(String(stdout).trim());
     });
   });
 }

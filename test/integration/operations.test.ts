@@ -1,3 +1,4 @@
+import { defaultAuthorization } from '../support/test-auth';
 import type { RunningOrderService } from '../../src/order-service';
 import { startKafka, stopKafka } from '../support/test-infra';
 import { startTestService } from '../support/test-service';
@@ -55,7 +56,7 @@ describe('operations endpoints', () => {
   it('answers { _service { sdl } } with the Federation 2 link', async () => {
     const response = await fetch(`${service.url}/graphql`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: await defaultAuthorization() },
       body: JSON.stringify({ query: '{ _service { sdl } }' }),
     });
     const body = (await response.json()) as any;

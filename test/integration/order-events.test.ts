@@ -1,3 +1,4 @@
+import { defaultAuthorization } from '../support/test-auth';
 import { ORDER_EVENT_TYPES } from '../../src/events/order-events';
 import type { RunningOrderService } from '../../src/order-service';
 import { assertMatchesAsyncApi } from '../support/asyncapi';
@@ -91,7 +92,7 @@ describe('order events on Kafka (real broker, through the outbox)', () => {
     const correlated = await createOrder(service, {}, headers);
     const response = await fetch(`${service.url}/graphql`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: await defaultAuthorization() },
       body: JSON.stringify({ query: 'mutation($id: ID!) { validateOrder(id: $id) { id } }', variables: { id: correlated.id } }),
     });
     const generatedId = response.headers.get('x-wms-correlation-id');

@@ -1,3 +1,4 @@
+import { defaultAuthorization } from '../support/test-auth';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import type { RunningOrderService } from '../../src/order-service';
@@ -10,7 +11,7 @@ describe('orderStatusChanged over graphql-ws', () => {
 
   beforeAll(async () => {
     service = await startTestService();
-    client = createClient({ url: `${service.url.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, lazy: false });
+    client = createClient({ url: `${service.url.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, lazy: false, connectionParams: async () => ({ authorization: await defaultAuthorization() }) });
   });
   afterAll(async () => {
     await client.dispose();

@@ -1,3 +1,4 @@
+import { TEST_AUTH_ENV } from '../support/test-auth';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
@@ -17,7 +18,7 @@ async function freePort(): Promise<number> {
 }
 
 function startProcess(env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, [MAIN], { env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', TRACING_ENABLED: 'false', ...env } });
+  const child = spawn(process.execPath, [MAIN], { env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', TRACING_ENABLED: 'false', ...TEST_AUTH_ENV, ...env } });
   let output = '';
   child.stdout?.on('data', (chunk) => (output += chunk));
   child.stderr?.on('data', (chunk) => (output += chunk));

@@ -1,3 +1,4 @@
+import { defaultAuthorization } from '../support/test-auth';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { MongoClient, type Db } from 'mongodb';
 import type { CloudEvent } from '../../src/events/cloudevent';
@@ -51,7 +52,7 @@ type GraphQLResult<T = any> = { data?: T; errors?: Array<{ message: string; exte
 async function gql<T = any>(replica: { url: string }, query: string, variables: Record<string, unknown>, correlationId?: string): Promise<GraphQLResult<T>> {
   const response = await fetch(`${replica.url}/graphql`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...(correlationId ? { 'x-wms-correlation-id': correlationId } : {}) },
+    headers: { 'content-type': 'application/json', authorization: await defaultAuthorization(), ...(correlationId ? { 'x-wms-correlation-id': correlationId } : {}) },
     body: JSON.stringify({ query, variables }),
   });
   return (await response.json()) as GraphQLResult<T>;

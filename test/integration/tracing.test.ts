@@ -1,3 +1,4 @@
+import { TEST_AUTH_ENV, withAuthorization } from '../support/test-auth';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer as createHttpServer, type Server } from 'node:http';
@@ -156,6 +157,7 @@ async function startServiceProcess(env: Record<string, string>): Promise<Service
       MONGODB_DATABASE: uniqueName('tracing'),
       KAFKA_BROKERS: TEST_KAFKA_BROKERS,
       SERVER_ADDR: `127.0.0.1:${port}`,
+      ...TEST_AUTH_ENV,
       ...env,
     },
   });
@@ -231,7 +233,7 @@ const ORDER_INPUT = {
 async function createOrder(service: { url: string }, headers: Record<string, string>): Promise<string> {
   const response = await fetch(`${service.url}/graphql`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
+    headers: await withAuthorization({ 'content-type': 'application/json', ...headers }),
     body: JSON.stringify({ query: CREATE_ORDER, variables: { input: ORDER_INPUT } }),
   });
   const body = (await response.json()) as { data?: { createOrder: { id: string } }; errors?: unknown };

@@ -5,6 +5,7 @@ import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import type { CloudEvent } from '../../src/events/cloudevent';
 import { ORDER_EVENTS_TOPIC } from '../../src/events/topics';
 import { TEST_KAFKA_BROKERS } from './test-infra';
+import { TEST_AUTH_ENV } from './test-auth';
 import { graphql, uniqueName } from './test-service';
 
 /** Helpers shared by the reprocessing and dead letter queue integration tests. */
@@ -126,7 +127,7 @@ export interface ServiceProcess {
 export async function startServiceProcess(env: Record<string, string>): Promise<ServiceProcess> {
   const port = await freePort();
   const child = spawn(process.execPath, [MAIN], {
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', TRACING_ENABLED: 'false', SERVER_ADDR: `127.0.0.1:${port}`, ...env },
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', TRACING_ENABLED: 'false', SERVER_ADDR: `127.0.0.1:${port}`, ...TEST_AUTH_ENV, ...env },
   });
   let output = '';
   child.stdout?.on('data', (chunk) => (output += chunk));

@@ -1,4 +1,5 @@
 import { assertMatchesOpenApi } from './openapi-validator';
+import { withAuthorization } from './test-auth';
 
 export interface RestResult<T = any> {
   status: number;
@@ -19,7 +20,7 @@ export interface RestOptions {
  * so no REST test can pass with a response the document does not describe.
  */
 export async function rest<T = any>(service: { url: string }, method: string, path: string, options: RestOptions = {}): Promise<RestResult<T>> {
-  const headers: Record<string, string> = { ...(options.headers ?? {}) };
+  const headers: Record<string, string> = await withAuthorization({ ...(options.headers ?? {}) });
   let body: string | Buffer | undefined;
   if (options.raw !== undefined) body = options.raw;
   else if (options.body !== undefined) {

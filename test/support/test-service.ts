@@ -1,6 +1,7 @@
 import pino from 'pino';
 import { loadConfig, type Config } from '../../src/config';
 import { startOrderService, type RunningOrderService } from '../../src/order-service';
+import { TEST_AUTH_ENV, withAuthorization } from './test-auth';
 import { TEST_KAFKA_BROKERS, TEST_MONGODB_URI } from './test-infra';
 
 let counter = 0;
@@ -19,6 +20,7 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     SERVER_ADDR: '127.0.0.1:0',
     TRACING_ENABLED: 'false',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    ...TEST_AUTH_ENV,
     ...overrides,
   });
 }
@@ -37,7 +39,7 @@ export async function graphql<TData = Record<string, any>>(
 ): Promise<{ data?: TData; errors?: Array<{ message: string; extensions?: Record<string, any> }> }> {
   const response = await fetch(`${service.url}/graphql`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
+    headers: await withAuthorization({ 'content-type': 'application/json', ...headers }),
     body: JSON.stringify({ query, variables }),
   });
   return (await response.json()) as any;

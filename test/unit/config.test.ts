@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig } from '../../src/config';
 
-const required = { MONGODB_URI: 'mongodb://127.0.0.1:27017', KAFKA_BROKERS: '127.0.0.1:9092' };
+const auth = { AUTH_PUBLIC_KEY_FILE: '/etc/wms/token-key.pem', AUTH_ISSUER: 'https://auth.example.com', AUTH_AUDIENCE: 'wms-order-service' };
+const required = { MONGODB_URI: 'mongodb://127.0.0.1:27017', KAFKA_BROKERS: '127.0.0.1:9092', ...auth };
 
 describe('loadConfig', () => {
   it("applies the brief's defaults", () => {
@@ -17,6 +18,12 @@ describe('loadConfig', () => {
       RETRY_BASE_DELAY: 15 * 60_000,
       RETRY_MAX_DELAY: 4 * 3_600_000,
     });
+  });
+
+  it('needs no key with AUTH_MODE=off (outside production), and reads CORS_ORIGINS as a list', () => {
+    const config = loadConfig({ MONGODB_URI: 'mongodb://x', KAFKA_BROKERS: 'a:1', AUTH_MODE: 'off', CORS_ORIGINS: 'https://a.example.com,http://localhost:3000' });
+    expect(config).toMatchObject({ AUTH_MODE: 'off', CORS_ORIGINS: ['https://a.example.com', 'http://localhost:3000'] });
+    expect(loadConfig(required)).toMatchObject({ AUTH_MODE: 'jwt', AUTH_TENANT_CLAIM: 'tenant_id', AUTH_CLOCK_SKEW: 30_000, CORS_ORIGINS: [] });
   });
 
   it('reads KAFKA_BROKERS as a comma list and SERVER_ADDR as host:port', () => {
@@ -36,6 +43,13 @@ describe('loadConfig', () => {
     ['RETRY_MAX_DELAY', { ...required, RETRY_BASE_DELAY: '2h', RETRY_MAX_DELAY: '1h' }],
     ['TRACING_ENABLED', { ...required, TRACING_ENABLED: 'yes please' }],
     ['LOG_LEVEL', { ...required, LOG_LEVEL: 'loud' }],
+    ['AUTH_JWKS_URL or AUTH_PUBLIC_KEY_FILE', { ...required, AUTH_PUBLIC_KEY_FILE: '' }],
+    ['AUTH_JWKS_URL, AUTH_PUBLIC_KEY_FILE: set only one', { ...required, AUTH_JWKS_URL: 'https://auth.example.com/jwks.json' }],
+    ['AUTH_ISSUER', { ...required, AUTH_ISSUER: '' }],
+    ['AUTH_AUDIENCE', { ...required, AUTH_AUDIENCE: '' }],
+    ['AUTH_MODE', { ...required, AUTH_MODE: 'off', NODE_ENV: 'production' }],
+    ['AUTH_MODE', { ...required, AUTH_MODE: 'basic' }],
+    ['CORS_ORIGINS', { ...required, CORS_ORIGINS: 'https://console.example.com, *' }],
   ])('refuses a bad %s and names it', (variable, env) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(variable);

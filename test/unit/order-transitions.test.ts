@@ -136,7 +136,7 @@ function expectOutcome(operation: ChangingOperation, order: Order, outcome: Outc
   expect(next.status).toBe(expectedDestination(operation, order));
   for (const { type } of events) expect(ORDER_TRANSITIONS[operation].events).toContain(type);
   if (next.status !== order.status) {
-    expect(next.statusHistory.at(-1)).toMatchObject({ from: order.status, to: next.status, at: NOW, correlationId: ctx.correlationId });
+    expect(next.statusHistory.at(-1)).toMatchObject({ from: order.status, to: next.status, at: NOW, correlationId: ctx.correlationId, actor: ctx.actor });
   } else {
     expect(next.statusHistory).toEqual(order.statusHistory);
   }

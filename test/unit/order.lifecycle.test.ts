@@ -38,7 +38,7 @@ describe('createOrder', () => {
       waveId: null,
       backorders: [],
       retry: { count: 0, maxRetries: 7, lastFailureReason: null, lastFailureStatus: null, lastFailedAt: null, nextRetryAt: null, history: [] },
-      statusHistory: [{ from: null, to: 'received', at: NOW, reason: null, correlationId: CORRELATION_ID }],
+      statusHistory: [{ from: null, to: 'received', at: NOW, reason: null, correlationId: CORRELATION_ID, actor: 'picker-7' }],
     });
     expect(order.items[0]).toEqual({
       sku: 'SKU-001',

@@ -90,7 +90,7 @@ export type DeadLetterEntry = {
   resolution?: Maybe<DeadLetterResolution>;
   resolved: Scalars['Boolean']['output'];
   resolvedAt?: Maybe<Scalars['DateTime']['output']>;
-  /** Who resolved it: the given resolvedBy, else the X-WMS-User-ID header, else "anonymous" */
+  /** Who resolved it: the caller (their token subject) */
   resolvedBy?: Maybe<Scalars['String']['output']>;
   /** Failed attempts recorded when the order was moved */
   retryCount: Scalars['Int']['output'];
@@ -472,7 +472,7 @@ export type PastDeadLetterEntry = {
   resolution?: Maybe<DeadLetterResolution>;
   resolved: Scalars['Boolean']['output'];
   resolvedAt?: Maybe<Scalars['DateTime']['output']>;
-  /** Who resolved it: the given resolvedBy, else the X-WMS-User-ID header, else "anonymous" */
+  /** Who resolved it: the caller (their token subject) */
   resolvedBy?: Maybe<Scalars['String']['output']>;
   /** Failed attempts recorded when the order was moved */
   retryCount: Scalars['Int']['output'];
@@ -646,6 +646,8 @@ export type ShippingAddressInput = {
 
 export type StatusChange = {
   __typename?: 'StatusChange';
+  /** Who made the change: the subject of their token */
+  actor?: Maybe<Scalars['String']['output']>;
   at: Scalars['DateTime']['output'];
   correlationId?: Maybe<Scalars['String']['output']>;
   from?: Maybe<OrderStatus>;
@@ -1158,6 +1160,7 @@ export type ShippingAddressResolvers<ContextType = any, ParentType extends Resol
 };
 
 export type StatusChangeResolvers<ContextType = any, ParentType extends ResolversParentTypes['StatusChange'] = ResolversParentTypes['StatusChange']> = {
+  actor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   correlationId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   from?: Resolver<Maybe<ResolversTypes['OrderStatus']>, ParentType, ContextType>;

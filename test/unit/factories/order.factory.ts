@@ -24,7 +24,7 @@ export function minutesAfter(instant: Date, minutes: number): Date {
 }
 
 export function ctxAt(now: Date = NOW): DecisionContext {
-  return { now, correlationId: CORRELATION_ID };
+  return { now, correlationId: CORRELATION_ID, actor: 'picker-7' };
 }
 
 /** The brief's create request, as it arrives at the boundary. */
