@@ -8,11 +8,12 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { MongoClient, type Document } from 'mongodb';
 import { abortRun, isAborted } from './lib/abort';
+import { prepareBenchAuth } from './lib/auth';
 import { closeHttp } from './lib/http';
 import { BENCH_INFRA_ENV, BENCH_MONGODB_URI, PROJECT_DIR, infraDown, infraUp } from './lib/infra';
 import { consoleTable, loadavgText, machine, writeMarkdown, type SectionResult } from './lib/report';
 import { ServiceProcess, snapshotBuild } from './lib/service';
-import { addCreatesRelayOn, createsSection, readsSection, restSection, seedOrders } from './sections/api';
+import { addCreatesRelayOn, authCostSection, createsSection, readsSection, restSection, seedOrders } from './sections/api';
 import { dlqFeedScaleSection, dlqFeedSection, dlqStatsSection } from './sections/dlq';
 import { drainSection, eventLatencySection, prepareBacklog } from './sections/events';
 import { listSection, prepareScaleStore, type ScaleStore } from './sections/list';
@@ -67,7 +68,7 @@ const LOAD = {
   scaleMoveSeconds: num('BENCH_SCALE_MOVE_S', 10),
 };
 
-/** Only these sections (comma list of ids: reads, creates, rest, dlq-feed, event-latency, drain, list, dlq-feed-scale, dlq-stats); a partial run does not touch docs/benchmarks.md. */
+/** Only these sections (comma list of ids: reads, auth, creates, rest, dlq-feed, event-latency, drain, list, dlq-feed-scale, dlq-stats); a partial run does not touch docs/benchmarks.md. */
 const ONLY = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',').map((id) => id.trim()) : null;
 
 /** Hard stop for the whole run: whatever happens, servers are stopped and the process ends. */
@@ -87,7 +88,7 @@ the GENERATED markers (figures, machine, notes). This introduction is written by
 
 \`\`\`bash
 npm run bench                                # the full run (builds first); see the run's duration below
-BENCH_ONLY=reads,rest npm run bench          # some sections only (ids: reads creates rest dlq-feed event-latency drain list dlq-feed-scale dlq-stats); leaves this file alone
+BENCH_ONLY=reads,rest npm run bench          # some sections only (ids: reads auth creates rest dlq-feed event-latency drain list dlq-feed-scale dlq-stats); leaves this file alone
 BENCH_N=500 BENCH_REST_N=300 npm run bench   # smaller samples; every size and time limit is a BENCH_* variable (bench/run.ts, LOAD)
 \`\`\`
 
@@ -164,12 +165,13 @@ async function main(): Promise<number> {
     const buildAge = snapshotBuild();
     env.build = `every replica ran a copy of dist/ taken at the start of the run, ${Math.round(buildAge)} s after that build (dist/ is shared with whoever builds in this checkout)`;
     log(`service build copied to .run/bench/app (built ${Math.round(buildAge)} s ago)`);
+    await prepareBenchAuth();
     await phase('starting SecantusDB and Kafka on fresh data (infra/up.sh --fresh)', infraUp);
     await context.mongo.connect();
 
     // Sections 1, 2 (relay off), 5: one replica with the relay off (see the notes of section 1 for why).
     let template: Document | null = null;
-    if (!ONLY || ['reads', 'creates', 'rest'].some((id) => ONLY.includes(id))) {
+    if (!ONLY || ['reads', 'auth', 'creates', 'rest'].some((id) => ONLY.includes(id))) {
       const api = await phase('starting the API replica (relay off)', () =>
         ServiceProcess.start('api', { MONGODB_DATABASE: 'bench_api', OUTBOX_RELAY_ENABLED: 'false' }),
       );
@@ -178,6 +180,14 @@ async function main(): Promise<number> {
       // A document exactly as createOrder stored it (its event still in the outbox): the raw insert's template.
       template = await orders.findOne({ _id: ids[0] as unknown as Document['_id'] });
       await section('reads', '1. Reads', () => readsSection(context, api.url, orders, ids));
+      await section('auth', '1b. Token verification', async () => {
+        const open = await ServiceProcess.start('api-no-auth', { MONGODB_DATABASE: 'bench_api', OUTBOX_RELAY_ENABLED: 'false', AUTH_MODE: 'off' });
+        try {
+          return await authCostSection(context, api.url, open.url, ids);
+        } finally {
+          await open.kill();
+        }
+      });
       await section('creates', '2. Creates (relay off)', async () => {
         if (!template) throw new Error('the order to copy was not found');
         return createsSection(context, { url: api.url, orders }, template);
@@ -247,7 +257,7 @@ async function main(): Promise<number> {
 /** Prints the table and writes docs/benchmarks.md (generated part) and .run/bench/results.json. */
 function report(sections: SectionResult[], env: ReturnType<typeof machine>, started: number): void {
   // Sections in the issues' order.
-  const order = ['reads', 'creates', 'event-latency', 'drain', 'dlq-feed', 'dlq-stats', 'dlq-feed-scale', 'rest', 'list', 'time-limit'];
+  const order = ['reads', 'auth', 'creates', 'event-latency', 'drain', 'dlq-feed', 'dlq-stats', 'dlq-feed-scale', 'rest', 'list', 'time-limit'];
   const sorted = [...sections].sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id));
   const totalSeconds = (performance.now() - started) / 1000;
   const full = { ...env, loadAfter: loadavgText() };

@@ -1,4 +1,5 @@
 import { Agent, request as httpRequest } from 'node:http';
+import { benchAuthorization } from './auth';
 
 /** Keep-alive connections, as a real client or gateway would hold them; enough sockets for every worker. */
 const agent = new Agent({ keepAlive: true, maxSockets: 512 });
@@ -14,7 +15,7 @@ export function request(
   options: { method?: string; headers?: Record<string, string>; body?: string; timeoutMs?: number } = {},
 ): Promise<HttpResponse> {
   return new Promise((resolve, reject) => {
-    const headers: Record<string, string | number> = { ...options.headers };
+    const headers: Record<string, string | number> = { authorization: benchAuthorization(), ...options.headers };
     if (options.body !== undefined) headers['content-length'] = Buffer.byteLength(options.body);
     const req = httpRequest(url, { method: options.method ?? 'GET', headers, agent }, (res) => {
       const chunks: Buffer[] = [];

@@ -17,6 +17,9 @@ export const BENCH_INFRA_ENV = {
   KAFKA_CONTROLLER_PORT: '9593',
 };
 
+/** Where a run keeps its copy of the build under test (see snapshotBuild). */
+export const APP_DIR = join(BENCH_INFRA_ENV.WMS_RUN_DIR, 'app');
+
 export const BENCH_MONGODB_URI = `mongodb://127.0.0.1:${BENCH_INFRA_ENV.STORE_PORT}/?directConnection=true`;
 export const BENCH_KAFKA_BROKERS = `127.0.0.1:${BENCH_INFRA_ENV.KAFKA_PORT}`;
 

@@ -4,7 +4,8 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { checkNotAborted } from './abort';
 import { request } from './http';
-import { BENCH_INFRA_ENV, BENCH_KAFKA_BROKERS, BENCH_MONGODB_URI, PROJECT_DIR } from './infra';
+import { BENCH_AUTH_ENV } from './auth';
+import { APP_DIR, BENCH_INFRA_ENV, BENCH_KAFKA_BROKERS, BENCH_MONGODB_URI, PROJECT_DIR } from './infra';
 import { sleep } from './stats';
 
 /**
@@ -13,7 +14,6 @@ import { sleep } from './stats';
  * run must not measure two versions of the service. Node resolves the packages from the project's node_modules (the
  * copy lives below the project directory).
  */
-export const APP_DIR = join(BENCH_INFRA_ENV.WMS_RUN_DIR, 'app');
 const MAIN = join(APP_DIR, 'dist', 'main.js');
 
 /** Copies dist/ (without the bench's own output) and package.json to APP_DIR; returns the build's age in seconds. */
@@ -97,6 +97,10 @@ export class ServiceProcess {
         KAFKA_BROKERS: BENCH_KAFKA_BROKERS,
         TRACING_ENABLED: 'false',
         LOG_LEVEL: process.env.BENCH_SERVICE_LOG_LEVEL ?? 'warn',
+        // Generous: the bench is one caller at thousands of requests per second.
+        RATE_LIMIT_PER_SUBJECT: '100000000',
+        RATE_LIMIT_PER_ADDRESS: '100000000',
+        ...BENCH_AUTH_ENV,
         ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -14,6 +14,14 @@ const READ_ORDER = `query Read($id: ID!) { order(id: $id) {
   id customerId status priority version totalItems totalQuantity totalValue createdAt
   items { sku quantity unitPrice } shippingAddress { city country } } }`;
 
+/** The run's sizes for sections 1 and 1b: n per side, in flight, warm-up, alternating rounds. */
+function compareAtLoad(context: BenchContext, baseline: Parameters<typeof compare>[0]['baseline'], subject: Parameters<typeof compare>[0]['subject']) {
+  const { n, concurrency, warmup, rounds } = context.load;
+  return compare({ n, concurrency, warmup, rounds, baseline, subject });
+}
+
+const readOrder = (url: string, ids: string[]) => (index: number) => graphql(url, READ_ORDER, { id: ids[index % ids.length] }, 15_000);
+
 function ratioRow(comparison: Comparison) {
   return comparison.subject.opsPerSec / comparison.baseline.opsPerSec;
 }
@@ -32,17 +40,14 @@ export async function seedOrders(url: string, count: number, concurrency: number
 /** Section 1: GraphQL `order(id)` over HTTP vs the raw driver's findOne by primary key, same collection, same concurrency. */
 export async function readsSection(context: BenchContext, url: string, orders: Collection<Document>, ids: string[]): Promise<SectionResult> {
   const { n, concurrency } = context.load;
-  const result = await compare({
-    n,
-    concurrency,
-    warmup: context.load.warmup,
-    rounds: context.load.rounds,
-    baseline: async (index) => {
+  const result = await compareAtLoad(
+    context,
+    async (index) => {
       const doc = await withTimeout(orders.findOne({ _id: ids[index % ids.length] as unknown as Document['_id'] }), 15_000, 'findOne');
       if (!doc) throw new Error('order not found');
     },
-    subject: (index) => graphql(url, READ_ORDER, { id: ids[index % ids.length] }, 15_000),
-  });
+    readOrder(url, ids),
+  );
   const ratio = ratioRow(result);
   return {
     id: 'reads',
@@ -55,6 +60,29 @@ export async function readsSection(context: BenchContext, url: string, orders: C
       `${concurrency} operations in flight, ${n} measured per side after ${context.load.warmup} warm-up each, over ${ids.length} orders created through the service; ${context.load.rounds} alternating rounds per side.`,
       'The replica runs with OUTBOX_RELAY_ENABLED=false: a read never involves the relay, and the relay\'s own store work (reading each new order, recording it published; section 2, relay-on run) would load the same store the read and its baseline share.',
       'Selection: id, customerId, status, priority, version, totals, createdAt, items { sku quantity unitPrice }, shippingAddress { city country }.',
+    ],
+    notMeasured: null,
+  };
+}
+
+/**
+ * Section 1b: what token verification costs a read. The same GraphQL order(id) on two replicas of the same build and
+ * database: one verifying every request's bearer token (ES256, as deployed), one with AUTH_MODE=off.
+ */
+export async function authCostSection(context: BenchContext, url: string, openUrl: string, ids: string[]): Promise<SectionResult> {
+  const { n, concurrency } = context.load;
+  const result = await compareAtLoad(context, readOrder(openUrl, ids), readOrder(url, ids));
+  const ratio = ratioRow(result);
+  return {
+    id: 'auth',
+    title: '1b. Reads with and without token verification',
+    rows: [
+      rowOf('GraphQL order(id), AUTH_MODE=off (baseline)', result.baseline),
+      rowOf('GraphQL order(id), bearer token verified (ES256)', result.subject, { ratio: `${pct(ratio)} of no auth; p99 ×${(result.subject.p99 / result.baseline.p99).toFixed(2)}`, aim: '≥ 90 % of no auth', met: ratio >= 0.9 }),
+    ],
+    notes: [
+      `${concurrency} operations in flight, ${n} measured per side after ${context.load.warmup} warm-up each, ${context.load.rounds} alternating rounds; both replicas relay off, same database and selection as section 1.`,
+      'Every request carries the same token (as a gateway forwarding one caller would); the replica verifies its signature, issuer, audience and times each time (no verification cache), then checks the field scope.',
     ],
     notMeasured: null,
   };

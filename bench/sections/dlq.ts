@@ -6,11 +6,13 @@ import type { Collection, Document } from 'mongodb';
 import WebSocket from 'ws';
 import { EventListener, ORDER_LIVE_TOPIC } from '../lib/events';
 import { explainCount, explainFind, planNote } from '../lib/explain';
+import { benchAuthorization } from '../lib/auth';
 import { graphql, request } from '../lib/http';
 import { cloneOrderDocument, createOrder, newOrderId } from '../lib/orders';
 import { rowOf, type Row, type SectionResult } from '../lib/report';
 import { insertInBatches, seededText } from '../lib/seed';
-import { APP_DIR, ServiceProcess, type Memory } from '../lib/service';
+import { APP_DIR } from '../lib/infra';
+import { ServiceProcess, type Memory } from '../lib/service';
 import { alternate, closedLoop, latencySummary, percentile, sleep, summarize, waitUntil, type Side } from '../lib/stats';
 import { withTimeout } from '../lib/timeout';
 import { seedOrders } from './api';
@@ -75,6 +77,7 @@ async function openSubscribers(context: BenchContext, url: string, count: number
         webSocketImpl: WebSocket,
         lazy: false,
         retryAttempts: 0,
+        connectionParams: { authorization: benchAuthorization() },
         on: { connected: () => resolve(), closed: () => reject(new Error('closed before connecting')) },
       });
       clients.push(client);

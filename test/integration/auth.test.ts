@@ -200,6 +200,20 @@ describe('tenants never meet', () => {
     expect((await rest(service, 'GET', '/dead-letter-queue', { headers: b })).body.total).toBe(0);
     expect((await rest(service, 'GET', `/dead-letter-queue/${ofA.id}`, { headers: b })).status).toBe(404);
     expect((await rest(service, 'GET', `/reprocessing/orders/${ofA.id}/retry-count`, { headers: b })).status).toBe(404);
+    const dueOf = async (headers: { authorization: string }) =>
+      (await graphql(service, `{ ordersEligibleForRetry(maxRetries: 5) { total items { order { id } } } }`, {}, headers)).data?.ordersEligibleForRetry;
+    const ofC = await ok(service, CREATE_ORDER, { input: orderInput({ customerId: 'CUST-A' }) }, a);
+    await ok(service, `mutation($id: ID!) { incrementRetryCount(orderId: $id, input: { failureReason: "x", failedAt: "2000-01-01T00:00:00Z" }) { retryCount } }`, { id: ofC.id }, a);
+    expect((await dueOf(a)).items.map((item: { order: { id: string } }) => item.order.id)).toContain(ofC.id);
+    expect(await dueOf(b)).toEqual({ total: 0, items: [] });
+
+    // The same Idempotency-Key in two tenants is two requests: B's is not answered with A's order.
+    const key = { 'Idempotency-Key': `shared-key-${Date.now()}` };
+    const createdA = await rest(service, 'POST', '/orders', { body: restOrderBody(), headers: { ...a, ...key } });
+    const createdB = await rest(service, 'POST', '/orders', { body: restOrderBody(), headers: { ...b, ...key } });
+    expect([createdA.status, createdB.status]).toEqual([201, 201]);
+    expect(createdB.body.orderId).not.toBe(createdA.body.orderId);
+    expect(createdB.headers.get('idempotent-replayed')).toBeNull();
 
     const entities = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Order { id } ... on DeadLetterEntry { orderId } } }`;
     const representations = [{ __typename: 'Order', id: ofA.id }, { __typename: 'DeadLetterEntry', orderId: ofA.id }];

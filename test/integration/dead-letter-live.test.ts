@@ -7,7 +7,7 @@ import { LIVE_CHANNELS } from '../../src/events/live-feed';
 import { MAX_SUBSCRIPTIONS_PER_CONNECTION } from '../../src/server/subscription-limits';
 import { createOrder, ok } from '../support/graphql-client';
 import { MOVE_TO_DLQ, RESOLVE, eventually, metric, startServiceProcess, type ServiceProcess } from '../support/dlq-support';
-import { defaultAuthorization } from '../support/test-auth';
+import { bearer, defaultAuthorization } from '../support/test-auth';
 import { TEST_KAFKA_BROKERS, TEST_MONGODB_URI } from '../support/test-infra';
 import { startTestService, uniqueName } from '../support/test-service';
 
@@ -104,7 +104,7 @@ describe('deadLetterQueueChanged across two replicas', () => {
     expect(added.data.stats.oldestUnresolvedAt).toBe(added.data.entry.createdAt);
 
     const resolvedAt = Date.now();
-    await ok(writer, RESOLVE, { orderId: order.id, resolution: 'ESCALATED', resolvedBy: 'SUPERVISOR-001' });
+    await ok(writer, RESOLVE, { orderId: order.id, resolution: 'ESCALATED', resolvedBy: 'SUPERVISOR-001' }, { authorization: await bearer({ sub: 'SUPERVISOR-001' }) });
     await eventually(() => expect(all.received).toHaveLength(2), 2_000, 10);
     const resolved = all.received[1];
     expect(resolved.data).toMatchObject({
@@ -248,11 +248,12 @@ describe('deadLetterQueueChanged on one replica', () => {
 });
 
 /** A bare graphql-transport-ws client holding `count` DLQ subscriptions. */
-function rawSubscriber(url: string, count: number): Promise<WebSocket> {
+async function rawSubscriber(url: string, count: number): Promise<WebSocket> {
+  const authorization = await defaultAuthorization();
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(url, 'graphql-transport-ws');
     socket.on('error', reject);
-    socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init' })));
+    socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization } })));
     socket.on('message', (raw) => {
       const message = JSON.parse(raw.toString()) as { type: string };
       if (message.type !== 'connection_ack') return;

@@ -1,3 +1,4 @@
+import { bearer } from '../support/test-auth';
 import type { RunningOrderService } from '../../src/order-service';
 import { START_PACKING, createOrder, ok, walkTo } from '../support/graphql-client';
 import { DLQ_ENTRY, EventCollector, INCREMENT, MOVE_TO_DLQ, RESOLVE, eventually, firstError, metric } from '../support/dlq-support';
@@ -143,14 +144,14 @@ describe('dead letter queue: resolutions', () => {
     return order;
   }
 
-  it('MANUAL_RETRY releases the order with count 0, status reset and a retry due now, publishes retry-scheduled, and defaults resolvedBy to X-WMS-User-ID', async () => {
+  it('MANUAL_RETRY releases the order with count 0, status reset and a retry due now, publishes retry-scheduled, and records the caller as resolvedBy', async () => {
     const order = await heldOrder();
     const before = Date.now();
     const entry = await ok(
       service,
       RESOLVE,
       { orderId: order.id, resolution: 'MANUAL_RETRY', notes: 'Inventory replenished, retrying order' },
-      { 'X-WMS-User-ID': 'SUPERVISOR-007' },
+      { authorization: await bearer({ sub: 'SUPERVISOR-007' }) },
     );
     expect(entry).toMatchObject({
       resolved: true,
@@ -181,7 +182,7 @@ describe('dead letter queue: resolutions', () => {
 
   it('CANCELLED cancels the order with the notes as reason and publishes wms.order.cancelled', async () => {
     const order = await heldOrder('packing');
-    const entry = await ok(service, RESOLVE, { orderId: order.id, resolution: 'CANCELLED', notes: 'Customer withdrew', resolvedBy: 'SUPERVISOR-001' });
+    const entry = await ok(service, RESOLVE, { orderId: order.id, resolution: 'CANCELLED', notes: 'Customer withdrew', resolvedBy: 'SUPERVISOR-001' }, { authorization: await bearer({ sub: 'SUPERVISOR-001' }) });
     expect(entry).toMatchObject({
       resolution: 'CANCELLED',
       resolvedBy: 'SUPERVISOR-001',
@@ -191,10 +192,10 @@ describe('dead letter queue: resolutions', () => {
     expect(cancelled.data).toEqual({ type: 'wms.order.cancelled', orderId: order.id, customerId: order.customerId, reason: 'Customer withdrew', timestamp: entry.resolvedAt });
   });
 
-  it('ESCALATED resolves the entry but keeps the order held: lifecycle operations and a new move are CONFLICT, resolvedBy defaults to anonymous', async () => {
+  it('ESCALATED resolves the entry but keeps the order held: lifecycle operations and a new move are CONFLICT, resolvedBy is the caller', async () => {
     const order = await heldOrder('picking');
     const entry = await ok(service, RESOLVE, { orderId: order.id, resolution: 'ESCALATED' });
-    expect(entry).toMatchObject({ resolved: true, resolution: 'ESCALATED', resolvedBy: 'anonymous', notes: null, order: { status: 'PICKING', deadLettered: true } });
+    expect(entry).toMatchObject({ resolved: true, resolution: 'ESCALATED', resolvedBy: 'test-suite', notes: null, order: { status: 'PICKING', deadLettered: true } });
     expect((await firstError(service, START_PACKING, { id: order.id })).extensions).toMatchObject({ code: 'CONFLICT' });
     expect((await firstError(service, MOVE_TO_DLQ, { orderId: order.id, failureStatus: 'picking', failureReason: 'x' })).extensions).toMatchObject({ code: 'CONFLICT' });
     await events.waitFor(order.id, 'wms.order.moved-to-dlq');
@@ -217,7 +218,7 @@ describe('dead letter queue: resolutions', () => {
 
   it('moving a released order to the DLQ again reopens its entry and keeps the earlier resolution in history', async () => {
     const order = await heldOrder();
-    const first = await ok(service, RESOLVE, { orderId: order.id, resolution: 'MANUAL_RETRY', notes: 'first try', resolvedBy: 'SUP-1' });
+    const first = await ok(service, RESOLVE, { orderId: order.id, resolution: 'MANUAL_RETRY', notes: 'first try', resolvedBy: 'SUP-1' }, { authorization: await bearer({ sub: 'SUP-1' }) });
     const reopened = await ok(service, MOVE_TO_DLQ, { orderId: order.id, failureStatus: 'validated', failureReason: 'Address rejected by carrier' });
     expect(reopened).toMatchObject({ failureStatus: 'validated', failureReason: 'Address rejected by carrier', retryCount: 0, resolved: false, resolution: null, order: { deadLettered: true } });
     expect(reopened.history).toEqual([

@@ -1,3 +1,4 @@
+import { bearer } from '../support/test-auth';
 import type { Connection } from 'mongoose';
 import { counterKey, type DeadLetterCounters } from '../../src/models/dead-letter-stats';
 import { DEFAULT_TENANT_ID, DLQ_RESOLUTIONS, type DlqResolution } from '../../src/models/order.types';
@@ -125,12 +126,17 @@ async function createOrder(service: Api): Promise<string> {
   expectStatus(created, 201);
   return created.body.orderId as string;
 }
+/** The token of the supervisor who resolves entries (resolvedBy must be the caller). */
+let supervisor = '';
+beforeAll(async () => {
+  supervisor = await bearer({ sub: 'SUPERVISOR-007' });
+});
 const moveToDlq = (service: Api, orderId: string, failureStatus: string) =>
   rest(service, 'POST', `/reprocessing/orders/${orderId}/dlq`, { body: { failureStatus, failureReason: `moved with ${failureStatus}` } });
 const recordFailure = (service: Api, orderId: string, failureStatus: string, attempt: number) =>
   rest(service, 'POST', `/reprocessing/orders/${orderId}/retry-count`, { body: { failureStatus, failureReason: `attempt ${attempt} failed` } });
 const resolveEntry = (service: Api, orderId: string, resolution: DlqResolution) =>
-  rest(service, 'PATCH', `/dead-letter-queue/${orderId}/resolve`, { body: { resolution, resolvedBy: 'SUPERVISOR-007', notes: `resolved as ${resolution}` } });
+  rest(service, 'PATCH', `/dead-letter-queue/${orderId}/resolve`, { body: { resolution, resolvedBy: 'SUPERVISOR-007', notes: `resolved as ${resolution}` }, headers: { authorization: supervisor } });
 
 function expectConflict(response: RestResult): void {
   expectStatus(response, 409);

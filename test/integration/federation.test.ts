@@ -2,7 +2,7 @@ import { composeServices } from '@apollo/composition';
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
-import { parse } from 'graphql';
+import { Kind, parse, print, visit, type DocumentNode } from 'graphql';
 import type { RunningOrderService } from '../../src/order-service';
 import { createOrder, ok } from '../support/graphql-client';
 import { SHIPPING_SDL, startShippingSubgraph } from '../support/shipping-subgraph';
@@ -62,10 +62,15 @@ describe('the Order subgraph in a federation', () => {
     ]);
     expect(composed.errors ?? []).toEqual([]);
 
+    // The supergraph carries the scope table for a router to enforce.
+    expect(composed.supergraphSdl).toContain('@requiresScopes(scopes: [["orders:read"]])');
+    // @apollo/gateway (the JavaScript gateway) refuses any supergraph with SECURITY features — only the Router enforces
+    // them — so this test's gateway gets the supergraph without them; the subgraph still enforces every scope itself.
+    const withoutSecurityFeatures = print(stripSecurityFeatures(parse(composed.supergraphSdl!)));
     // As a router does: the caller's token goes on to the subgraphs, which check it themselves.
     const gateway = new ApolloServer<{ authorization?: string }>({
       gateway: new ApolloGateway({
-        supergraphSdl: composed.supergraphSdl!,
+        supergraphSdl: withoutSecurityFeatures,
         buildService: ({ url: subgraphUrl }) =>
           new RemoteGraphQLDataSource<{ authorization?: string }>({
             url: subgraphUrl,
@@ -92,3 +97,20 @@ describe('the Order subgraph in a federation', () => {
     }
   });
 });
+
+const SECURITY_DIRECTIVES = new Set(['authenticated', 'requiresScopes']);
+
+/** The supergraph without the @authenticated / @requiresScopes features: their links, definitions and uses. */
+function stripSecurityFeatures(supergraph: DocumentNode): DocumentNode {
+  const isSecurityLink = (url: string) => /specs\.apollo\.dev\/(authenticated|requiresScopes)\//.test(url);
+  return visit(supergraph, {
+    Directive(node) {
+      if (SECURITY_DIRECTIVES.has(node.name.value)) return null;
+      const url = node.arguments?.find((argument) => argument.name.value === 'url')?.value;
+      if (node.name.value === 'link' && url?.kind === Kind.STRING && isSecurityLink(url.value)) return null;
+      return undefined;
+    },
+    DirectiveDefinition: (node) => (SECURITY_DIRECTIVES.has(node.name.value) ? null : undefined),
+    ScalarTypeDefinition: (node) => (node.name.value.startsWith('requiresScopes__') ? null : undefined),
+  });
+}

@@ -1,4 +1,4 @@
-import { TEST_AUTH_ENV } from '../support/test-auth';
+import { TEST_AUTH_ENV, defaultAuthorization } from '../support/test-auth';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
@@ -58,8 +58,9 @@ describe('the service process', () => {
 
     // Send the headers and half of the body: the request is in flight when SIGTERM arrives.
     const body = JSON.stringify({ query: '{ orderServiceInfo { name } }' });
+    const authorization = await defaultAuthorization();
     const response = new Promise<{ status: number; text: string }>((resolve, reject) => {
-      const req = request(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+      const req = request(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization } }, (res) => {
         let text = '';
         res.on('data', (chunk) => (text += chunk));
         res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));

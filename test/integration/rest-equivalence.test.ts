@@ -1,3 +1,4 @@
+import { bearer } from '../support/test-auth';
 import { Kafka, logLevel } from 'kafkajs';
 import { ORDER_EVENTS_TOPIC } from '../../src/events/topics';
 import type { RunningOrderService } from '../../src/order-service';
@@ -106,7 +107,7 @@ describe('REST and GraphQL are equivalent (real store and Kafka)', () => {
     for (const failure of failures) expectStatus(await rest(service, 'POST', `/reprocessing/orders/${ids.restDeadLettered}/retry-count`, { body: failure }), 200);
     expectStatus(await rest(service, 'POST', `/reprocessing/orders/${ids.restDeadLettered}/dlq`, { body: { failureStatus: 'picking', failureReason: 'Stock gone' } }), 200);
     expectStatus(
-      await rest(service, 'PATCH', `/dead-letter-queue/${ids.restDeadLettered}/resolve`, { body: { resolution: 'escalated', notes: 'Ask purchasing', resolvedBy: 'SUP-1' } }),
+      await rest(service, 'PATCH', `/dead-letter-queue/${ids.restDeadLettered}/resolve`, { body: { resolution: 'escalated', notes: 'Ask purchasing', resolvedBy: 'SUP-1' }, headers: { authorization: await bearer({ sub: 'SUP-1' }) } }),
       200,
     );
     ids.graphqlDeadLettered = (await ok(service, CREATE_ORDER, { input: { ...input, priority: 'NEXT_DAY' } })).id;
@@ -115,7 +116,7 @@ describe('REST and GraphQL are equivalent (real store and Kafka)', () => {
     await ok(service, START_PICKING, { id: ids.graphqlDeadLettered });
     for (const failure of failures) await ok(service, INCREMENT, { orderId: ids.graphqlDeadLettered, input: failure });
     await ok(service, MOVE_TO_DLQ, { orderId: ids.graphqlDeadLettered, failureStatus: 'picking', failureReason: 'Stock gone' });
-    await ok(service, RESOLVE, { orderId: ids.graphqlDeadLettered, resolution: 'ESCALATED', notes: 'Ask purchasing', resolvedBy: 'SUP-1' });
+    await ok(service, RESOLVE, { orderId: ids.graphqlDeadLettered, resolution: 'ESCALATED', notes: 'Ask purchasing', resolvedBy: 'SUP-1' }, { authorization: await bearer({ sub: 'SUP-1' }) });
   });
   afterAll(async () => {
     await service.stop();

@@ -1,3 +1,4 @@
+import { bearer } from '../support/test-auth';
 import type { RunningOrderService } from '../../src/order-service';
 import { expectStatus, rest, restOrderBody } from '../support/rest-client';
 import { startTestService } from '../support/test-service';
@@ -297,6 +298,7 @@ describe('REST reprocessing and dead letter queue (real store)', () => {
       expectStatus(await moveToDlq(orderId), 200);
       const response = await rest(service, 'PATCH', `/dead-letter-queue/${orderId}/resolve`, {
         body: { resolution: 'manual_retry', notes: 'Inventory replenished, retrying order', resolvedBy: 'SUPERVISOR-001' },
+        headers: { authorization: await bearer({ sub: 'SUPERVISOR-001' }) },
       });
       expectStatus(response, 200);
       expect(response.body).toMatchObject({ resolved: true, resolution: 'manual_retry', resolvedBy: 'SUPERVISOR-001', notes: 'Inventory replenished, retrying order' });
@@ -314,7 +316,7 @@ describe('REST reprocessing and dead letter queue (real store)', () => {
 
       const escalated = await order();
       expectStatus(await moveToDlq(escalated), 200);
-      const response = await rest(service, 'PATCH', `/dead-letter-queue/${escalated}/resolve`, { body: { resolution: 'escalated' }, headers: { 'X-WMS-User-ID': 'SUP-7' } });
+      const response = await rest(service, 'PATCH', `/dead-letter-queue/${escalated}/resolve`, { body: { resolution: 'escalated' }, headers: { authorization: await bearer({ sub: 'SUP-7' }) } });
       expect(response.body).toMatchObject({ resolution: 'escalated', resolvedBy: 'SUP-7' });
       expect((await rest(service, 'GET', `/orders/${escalated}`)).body.deadLettered).toBe(true);
     });

@@ -20,6 +20,9 @@ export const TEST_AUTH_ENV = {
   AUTH_PUBLIC_KEY_FILE: join(AUTH_DIR, 'public.pem'),
   AUTH_ISSUER: TEST_ISSUER,
   AUTH_AUDIENCE: TEST_AUDIENCE,
+  // Load tests send thousands of requests as one caller within a minute; auth.test.ts checks the limits with its own.
+  RATE_LIMIT_PER_SUBJECT: '1000000',
+  RATE_LIMIT_PER_ADDRESS: '1000000',
 };
 
 /** Called once per run by the global setup: a fresh ES256 key pair. */
