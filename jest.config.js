@@ -1,5 +1,8 @@
 /** Unit tests run without servers; integration tests share one SecantusDB and one Kafka started by globalSetup. */
-const swc = ['@swc/jest', { jsc: { parser: { syntax: 'typescript', decorators: true }, transform: { legacyDecorator: true, decoratorMetadata: true }, target: 'es2022' } }];
+const swc = [
+  '@swc/jest',
+  { jsc: { parser: { syntax: 'typescript', decorators: true }, transform: { legacyDecorator: true, decoratorMetadata: true }, target: 'es2022' } },
+];
 // jose is published as ES modules only: Node requires it natively, Jest's module loader needs it compiled to CommonJS.
 const esmOnly = ['@swc/jest', { jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' }, module: { type: 'commonjs' } }];
 const transform = { '^.+\\.ts$': swc, '/node_modules/jose/.+\\.js$': esmOnly };
@@ -17,7 +20,8 @@ module.exports = {
     {
       displayName: 'integration',
       testEnvironment: 'node',
-      transform, transformIgnorePatterns,
+      transform,
+      transformIgnorePatterns,
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',

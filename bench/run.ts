@@ -126,7 +126,13 @@ async function main(): Promise<number> {
   }
   const watchdog = setTimeout(() => {
     log(`time limit of ${TIME_LIMIT_MS / 1000} s reached (BENCH_TIME_LIMIT_S): cleaning up and reporting what was measured`);
-    sections.push({ id: 'time-limit', title: 'Time limit', rows: [], notes: [], notMeasured: `the run hit its ${TIME_LIMIT_MS / 1000} s time limit; sections missing above did not finish` });
+    sections.push({
+      id: 'time-limit',
+      title: 'Time limit',
+      rows: [],
+      notes: [],
+      notMeasured: `the run hit its ${TIME_LIMIT_MS / 1000} s time limit; sections missing above did not finish`,
+    });
     void cleanup()
       .then(() => report(sections, env, started))
       .finally(() => process.exit(1));
@@ -201,46 +207,55 @@ async function main(): Promise<number> {
     if (creates && template) {
       const copy = template;
       await phase('2. Creates (relay on)', () =>
-        addCreatesRelayOn(context, creates, async () => {
-          const replica = await ServiceProcess.start('creates-relay-on', { MONGODB_DATABASE: 'bench_creates' });
-          // A client of its own: operations stuck in a stalled store must not hold the shared pool's connections.
-          const client = await new MongoClient(BENCH_MONGODB_URI, { maxPoolSize: 32 }).connect();
-          return {
-            url: replica.url,
-            orders: client.db('bench_creates').collection<Document>('orders'),
-            stop: async () => {
-              await replica.stop(10_000);
-              await Promise.race([client.close(true).catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 5_000))]);
-            },
-          };
-        }, copy),
+        addCreatesRelayOn(
+          context,
+          creates,
+          async () => {
+            const replica = await ServiceProcess.start('creates-relay-on', { MONGODB_DATABASE: 'bench_creates' });
+            // A client of its own: operations stuck in a stalled store must not hold the shared pool's connections.
+            const client = await new MongoClient(BENCH_MONGODB_URI, { maxPoolSize: 32 }).connect();
+            return {
+              url: replica.url,
+              orders: client.db('bench_creates').collection<Document>('orders'),
+              stop: async () => {
+                await replica.stop(10_000);
+                await Promise.race([client.close(true).catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 5_000))]);
+              },
+            };
+          },
+          copy,
+        ),
       );
     }
 
     await section('dlq-feed', '4a. DLQ feed', () => dlqFeedSection(context));
     await section('event-latency', '3a. Events: write → consumer', () => eventLatencySection(context));
     await section('drain', '3b. Events: backlog drain', async () => {
-      const backlog = await phase(`storing a ${LOAD.backlog}-order backlog with the relay off`, () => prepareBacklog(context.mongo, LOAD.backlog, LOAD.backlogMaxSeconds));
+      const backlog = await phase(`storing a ${LOAD.backlog}-order backlog with the relay off`, () =>
+        prepareBacklog(context.mongo, LOAD.backlog, LOAD.backlogMaxSeconds),
+      );
       return drainSection(context, backlog);
     });
 
     // Last, the large stores (seeded with the driver), so that the sections above run on a small one.
     // Sections 6 and 4c share one 100,000-order database and its replica.
     let scale: Promise<ScaleStore> | null = null;
-    const scaleStore = () =>
-      (scale ??= phase(`seeding ${LOAD.scaleOrders.toLocaleString('en-US')} orders`, () => prepareScaleStore(context)));
+    const scaleStore = () => (scale ??= phase(`seeding ${LOAD.scaleOrders.toLocaleString('en-US')} orders`, () => prepareScaleStore(context)));
     await section('list', '6. List page at scale', async () => listSection(context, await scaleStore()));
     await section('dlq-feed-scale', '4c. DLQ feed at scale', async () => dlqFeedScaleSection(context, await scaleStore()));
     if (scale) {
       const store = await (scale as Promise<ScaleStore>).catch(() => null);
       await store?.service.stop();
       // Its 100,000 orders would otherwise share the store's cache with section 4b's.
-      await context.mongo.db('bench_scale').dropDatabase().catch(() => undefined);
+      await context.mongo
+        .db('bench_scale')
+        .dropDatabase()
+        .catch(() => undefined);
     }
     await section('dlq-stats', '4b. DLQ stats and list at scale', () => dlqStatsSection(context));
   } catch (error) {
     failed = true;
-    log(`bench aborted: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+    log(`bench aborted: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   } finally {
     await cleanup();
     clearTimeout(watchdog);
@@ -262,7 +277,9 @@ function report(sections: SectionResult[], env: ReturnType<typeof machine>, star
   const totalSeconds = (performance.now() - started) / 1000;
   const full = { ...env, loadAfter: loadavgText() };
   process.stdout.write(`\n${consoleTable(sorted)}\n\n`);
-  process.stdout.write(`${full.cpus} CPU (${full.cpuModel}), ${full.memoryGb.toFixed(1)} GB, Node ${full.node}; load average before ${full.loadBefore}, after ${full.loadAfter}; ${Math.round(totalSeconds)} s\n`);
+  process.stdout.write(
+    `${full.cpus} CPU (${full.cpuModel}), ${full.memoryGb.toFixed(1)} GB, Node ${full.node}; load average before ${full.loadBefore}, after ${full.loadAfter}; ${Math.round(totalSeconds)} s\n`,
+  );
   mkdirSync(BENCH_INFRA_ENV.WMS_RUN_DIR, { recursive: true });
   writeFileSync(join(BENCH_INFRA_ENV.WMS_RUN_DIR, 'results.json'), JSON.stringify({ machine: full, load: LOAD, only: ONLY, sections: sorted }, null, 2));
   if (ONLY) {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `npm test`: type-check, build, and run every test. Integration tests start their own SecantusDB and Kafka
+# `npm test`: type-check, lint, build, and run every test. Integration tests start their own SecantusDB and Kafka
 # (jest globalSetup) on fresh data and ports apart from `npm start`'s; the first run on a machine installs them.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$PROJECT_DIR"
@@ -10,6 +10,9 @@ cd "$PROJECT_DIR"
 wait "$kafka_jars"
 log "type-checking"
 npx tsc --noEmit -p tsconfig.json
+log "linting (ESLint) and checking the format (Prettier)"
+npx eslint --max-warnings 0 .
+npx prettier --check --log-level warn .
 log "building"
 npm run --silent build
 log "checking that schema.graphql is current"

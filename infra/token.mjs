@@ -77,8 +77,14 @@ async function main() {
   try {
     ({ values } = parseArgs({
       options: {
-        sub: { type: 'string' }, tenant: { type: 'string' }, scope: { type: 'string' }, 'expires-in': { type: 'string', default: '15m' },
-        key: { type: 'string' }, issuer: { type: 'string' }, audience: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+        sub: { type: 'string' },
+        tenant: { type: 'string' },
+        scope: { type: 'string' },
+        'expires-in': { type: 'string', default: '15m' },
+        key: { type: 'string' },
+        issuer: { type: 'string' },
+        audience: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
       },
       strict: true,
       allowPositionals: false,
@@ -121,7 +127,7 @@ async function main() {
 }
 
 main().catch((error) => {
-  process.stderr.write(`token: ${error instanceof UsageError ? error.message : error.stack ?? String(error)}\n`);
+  process.stderr.write(`token: ${error instanceof UsageError ? error.message : (error.stack ?? String(error))}\n`);
   if (error instanceof UsageError && error.showUsage) process.stderr.write(`${USAGE}\n`);
   process.exitCode = 2;
 });

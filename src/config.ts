@@ -13,9 +13,7 @@ const durationMs = z
     return Number(amount) * factor;
   });
 
-const booleanFlag = z
-  .enum(['true', 'false', '1', '0'], { message: 'expected true or false' })
-  .transform((value) => value === 'true' || value === '1');
+const booleanFlag = z.enum(['true', 'false', '1', '0'], { message: 'expected true or false' }).transform((value) => value === 'true' || value === '1');
 
 const envSchema = z.object({
   SERVICE_NAME: z.string().min(1).default('order-service'),
@@ -24,10 +22,18 @@ const envSchema = z.object({
     .regex(/^([\w.-]*|\[[0-9a-fA-F:]+\]):\d{1,5}$/, 'expected [host]:port, e.g. :8001')
     .default(':8001'),
   MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\//, 'expected a mongodb:// or mongodb+srv:// URI'),
-  MONGODB_DATABASE: z.string().regex(/^[^/\\. "$]{1,63}$/, 'expected a MongoDB database name').default('orders_db'),
+  MONGODB_DATABASE: z
+    .string()
+    .regex(/^[^/\\. "$]{1,63}$/, 'expected a MongoDB database name')
+    .default('orders_db'),
   KAFKA_BROKERS: z
     .string()
-    .transform((value) => value.split(',').map((broker) => broker.trim()).filter(Boolean))
+    .transform((value) =>
+      value
+        .split(',')
+        .map((broker) => broker.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.string().regex(/^[\w.-]+:\d{1,5}$/, 'expected host:port')).min(1, 'expected at least one host:port')),
   KAFKA_CLIENT_ID: z.string().min(1).optional(),
   OTEL_EXPORTER_OTLP_ENDPOINT: z.string().min(1).default('localhost:4317'),
@@ -52,7 +58,10 @@ const envSchema = z.object({
   AUTH_PUBLIC_KEY_FILE: z.string().min(1).optional(),
   AUTH_ISSUER: z.string().min(1).optional(),
   AUTH_AUDIENCE: z.string().min(1).optional(),
-  AUTH_TENANT_CLAIM: z.string().regex(/^[\w:./-]{1,64}$/, 'expected a claim name').default('tenant_id'),
+  AUTH_TENANT_CLAIM: z
+    .string()
+    .regex(/^[\w:./-]{1,64}$/, 'expected a claim name')
+    .default('tenant_id'),
   /** Allowed difference between the issuer's clock and ours, for `exp` and `nbf`. */
   AUTH_CLOCK_SKEW: durationMs.default('30s'),
   /** The least time between two fetches of the JWKS (a token with an unknown `kid` fetches it again, at most this often). */
@@ -61,7 +70,12 @@ const envSchema = z.object({
   /** Browser origins allowed to call the API (comma list of exact origins); none by default. */
   CORS_ORIGINS: z
     .string()
-    .transform((value) => value.split(',').map((origin) => origin.trim()).filter(Boolean))
+    .transform((value) =>
+      value
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.string().regex(/^https?:\/\/[^/\s]+$/, 'expected origins such as https://console.example.com')))
     .default(''),
   /** Requests per subject, and per client address, within RATE_LIMIT_WINDOW on REST and GraphQL over HTTP (per replica). */
@@ -87,9 +101,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
   const parsed = envSchema.safeParse(present);
   if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`),
-    );
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`));
   }
   const { SERVER_ADDR, ...rest } = parsed.data;
   if (rest.RETRY_MAX_DELAY < rest.RETRY_BASE_DELAY) {

@@ -5,7 +5,8 @@ import type { AppServices } from './app-services';
 import type { Config } from './config';
 import { createKafkaClient } from './events/kafka';
 import { createMetrics } from './observability/metrics';
-import { buildOrderSubgraph, createPubSubBus } from './schema/build-schema';
+import { createLiveBus } from './events/live-bus';
+import { buildOrderSubgraph } from './schema/build-schema';
 import { createGraphQLServer } from './server/graphql-server';
 import { createHttpApp } from './server/http-app';
 import type { Readiness } from './server/health.routes';
@@ -17,10 +18,11 @@ import { OutboxRepository } from './store/outbox.repository';
 import { startPeriodicRefresh } from './observability/periodic-refresh';
 import { sweeperLease } from './store/sweeper-lease';
 import { ORDER_EVENTS_TOPIC, ORDER_LIVE_TOPIC, TOPIC_PARTITIONS } from './events/topics';
-import { IdempotencyStore } from './rest/idempotency.store';
+import { IdempotencyRepository } from './store/idempotency.repository';
 import { connectMongo, ensureIndexes } from './store/mongo';
 import { DeadLetterStatsRepository } from './store/dead-letter-stats.repository';
 import { DeadLetterRepository } from './store/dead-letter.repository';
+import { ReprocessingRepository } from './store/reprocessing.repository';
 import { orderModel } from './store/order.document';
 import { OrderRepository } from './store/order.repository';
 import { DeadLetterFeed } from './use-cases/dead-letter-feed';
@@ -30,6 +32,7 @@ import { OrderLifecycle } from './use-cases/order-lifecycle';
 import { OrderQueries } from './use-cases/order-queries';
 import { OrderWriter } from './use-cases/order-writer';
 import { Reprocessing } from './use-cases/reprocessing';
+import { ReprocessingQueries } from './use-cases/reprocessing-queries';
 
 /** How often the DLQ gauges (unresolved entries, oldest age) are read from the store. */
 /**
@@ -56,13 +59,13 @@ export async function startOrderService(config: Config, logger: Logger, options:
   const metrics = createMetrics();
   const mongo = await connectMongo(config.MONGODB_URI, config.MONGODB_DATABASE);
   const kafka = createKafkaClient(config.KAFKA_BROKERS, config.KAFKA_CLIENT_ID ?? config.SERVICE_NAME, logger);
-  const pubSub = createPubSubBus();
+  const pubSub = createLiveBus();
 
   const orders = orderModel(mongo);
   const deadLetterStats = new DeadLetterStatsRepository(mongo);
   await ensureIndexes([orders]);
   await deadLetterStats.ensureIndexes();
-  const idempotency = IdempotencyStore.forConnection(mongo);
+  const idempotency = IdempotencyRepository.forConnection(mongo);
   await idempotency.init();
   await kafka.ensureTopics([
     { topic: ORDER_EVENTS_TOPIC, numPartitions: TOPIC_PARTITIONS },
@@ -75,7 +78,7 @@ export async function startOrderService(config: Config, logger: Logger, options:
   const relayOwner = relayOwnerId();
   const relay = new OutboxRelay(relayOwner, new OutboxRepository(orders), sweeperLease(mongo, relayOwner), kafka, metrics, logger, relayOptions);
   const writer = new OrderWriter(repository, metrics, relay);
-  const deadLetterQueries = new DeadLetterQueries(new DeadLetterRepository(orders), deadLetterStats, repository, metrics);
+  const deadLetterQueries = new DeadLetterQueries(new DeadLetterRepository(orders), deadLetterStats, metrics);
   const services: AppServices = {
     config,
     logger,
@@ -87,6 +90,7 @@ export async function startOrderService(config: Config, logger: Logger, options:
     orderQueries: new OrderQueries(repository),
     orderLifecycle: new OrderLifecycle(writer, repository, config),
     reprocessing: new Reprocessing(writer, metrics, config),
+    reprocessingQueries: new ReprocessingQueries(repository, new ReprocessingRepository(orders), config.MAX_RETRIES),
     deadLetterQueue: new DeadLetterQueue(writer, metrics),
     deadLetterQueries,
     deadLetterFeed: new DeadLetterFeed(deadLetterQueries, () => pubSub.listenerCount(LIVE_CHANNELS.deadLetterQueueChanged) > 0),
@@ -98,11 +102,15 @@ export async function startOrderService(config: Config, logger: Logger, options:
   });
   await liveFeed.start();
   if (config.OUTBOX_RELAY_ENABLED) relay.start();
-  const backlogGauges = startPeriodicRefresh(async () => {
-    const { orders: pending, oldestAgeSeconds } = await relay.backlog();
-    metrics.outboxBacklog.set(pending);
-    metrics.outboxOldestAge.set(oldestAgeSeconds);
-  }, GAUGE_INTERVAL_MS, GAUGE_INTERVAL_MS);
+  const backlogGauges = startPeriodicRefresh(
+    async () => {
+      const { orders: pending, oldestAgeSeconds } = await relay.backlog();
+      metrics.outboxBacklog.set(pending);
+      metrics.outboxOldestAge.set(oldestAgeSeconds);
+    },
+    GAUGE_INTERVAL_MS,
+    GAUGE_INTERVAL_MS,
+  );
   const dlqGauges = startPeriodicRefresh(
     () => deadLetterQueries.refreshGauges().catch((error) => logger.warn({ err: error }, 'could not refresh the DLQ gauges')),
     GAUGE_INTERVAL_MS,

@@ -54,7 +54,10 @@ export async function graphql<T = any>(baseUrl: string, query: string, variables
   return parsed.data;
 }
 
-export async function json<T = any>(url: string, options: Parameters<typeof request>[1] = {}): Promise<{ status: number; body: T; headers: HttpResponse['headers'] }> {
+export async function json<T = any>(
+  url: string,
+  options: Parameters<typeof request>[1] = {},
+): Promise<{ status: number; body: T; headers: HttpResponse['headers'] }> {
   const response = await request(url, options);
   return { status: response.status, headers: response.headers, body: (response.body ? JSON.parse(response.body) : null) as T };
 }

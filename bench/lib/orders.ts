@@ -67,7 +67,11 @@ function replaceId(value: unknown, oldId: string, newId: string): any {
 }
 
 /** Whether the store still answers a count, with a time-out (a store busy for minutes, or stuck, would otherwise hold the bench). */
-export async function probeStore(collection: { countDocuments(filter: Record<string, unknown>): Promise<number> }, filter: Record<string, unknown> = {}, timeoutMs = 5_000): Promise<string> {
+export async function probeStore(
+  collection: { countDocuments(filter: Record<string, unknown>): Promise<number> },
+  filter: Record<string, unknown> = {},
+  timeoutMs = 5_000,
+): Promise<string> {
   let timer: NodeJS.Timeout | undefined;
   try {
     const count = await Promise.race([

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { checkNotAborted } from './abort';
 import { request } from './http';
 import { BENCH_AUTH_ENV } from './auth';
-import { APP_DIR, BENCH_INFRA_ENV, BENCH_KAFKA_BROKERS, BENCH_MONGODB_URI, PROJECT_DIR } from './infra';
+import { APP_DIR, BENCH_KAFKA_BROKERS, BENCH_MONGODB_URI, PROJECT_DIR } from './infra';
 import { sleep } from './stats';
 
 /**

@@ -117,7 +117,8 @@ export async function compare(options: {
 }): Promise<Comparison> {
   const { n, concurrency, warmup, rounds, baseline, subject, maxRoundMs } = options;
   const check = (side: string, sample: Sample) => {
-    if (sample.errors) throw new Error(`${side}: ${sample.errors} operation(s) failed after ${sample.latencies.length} succeeded (first: ${sample.firstError})`);
+    if (sample.errors)
+      throw new Error(`${side}: ${sample.errors} operation(s) failed after ${sample.latencies.length} succeeded (first: ${sample.firstError})`);
     return sample;
   };
   check('baseline warm-up', await closedLoop(warmup, concurrency, baseline, { offset: 1_000_000, abortOnError: true, maxMs: maxRoundMs }));
@@ -188,7 +189,8 @@ export interface AlternateResult {
 export async function alternate(sides: Side[], options: AlternateOptions): Promise<AlternateResult> {
   const started = performance.now();
   const check = (side: string, sample: Sample) => {
-    if (sample.errors) throw new Error(`${side}: ${sample.errors} operation(s) failed after ${sample.latencies.length} succeeded (first: ${sample.firstError})`);
+    if (sample.errors)
+      throw new Error(`${side}: ${sample.errors} operation(s) failed after ${sample.latencies.length} succeeded (first: ${sample.firstError})`);
     return sample;
   };
   const firstMs: number[] = [];
@@ -197,7 +199,7 @@ export async function alternate(sides: Side[], options: AlternateOptions): Promi
     try {
       await side.op(2_000_000);
     } catch (error) {
-      throw new Error(`${side.name}: first operation failed: ${error instanceof Error ? error.message : String(error)}`);
+      throw new Error(`${side.name}: first operation failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
     firstMs.push(performance.now() - opStarted);
   }
@@ -206,7 +208,11 @@ export async function alternate(sides: Side[], options: AlternateOptions): Promi
   const rounds = slow ? options.slowRounds : options.rounds;
   const perRound = slow ? 1 : Math.ceil(options.n / rounds);
   if (!slow) {
-    for (const side of sides) check(`${side.name} warm-up`, await closedLoop(Math.min(4 * concurrency, options.n), concurrency, side.op, { offset: 1_000_000, abortOnError: true, maxMs: options.maxRoundMs }));
+    for (const side of sides)
+      check(
+        `${side.name} warm-up`,
+        await closedLoop(Math.min(4 * concurrency, options.n), concurrency, side.op, { offset: 1_000_000, abortOnError: true, maxMs: options.maxRoundMs }),
+      );
   }
   const samples: Sample[][] = sides.map(() => []);
   let done = 0;

@@ -86,7 +86,8 @@ async function openSubscribers(context: BenchContext, url: string, count: number
         {
           next: (result) => {
             const change = (result.data as any)?.deadLetterQueueChanged;
-            if (change) state.receipts.push({ orderId: change.entry.orderId, client: index, at: performance.now(), wallAt: Date.now(), occurredAt: change.occurredAt });
+            if (change)
+              state.receipts.push({ orderId: change.entry.orderId, client: index, at: performance.now(), wallAt: Date.now(), occurredAt: change.occurredAt });
             else {
               state.errors += 1;
               state.firstError ??= JSON.stringify(result.errors ?? result).slice(0, 200);
@@ -123,7 +124,15 @@ function deliveryFigures(receipts: Receipt[], acks: Map<string, number>) {
   const fromOccurred = receipts.map(({ wallAt, occurredAt }) => wallAt - Date.parse(occurredAt)).sort((a, b) => a - b);
   const unique = new Set(receipts.map(({ orderId, client }) => `${client}|${orderId}`)).size;
   const changes = new Set(receipts.map(({ orderId }) => orderId)).size;
-  return { summary: latencySummary(latencies), first: latencySummary([...firstPerChange.values()]), fromOccurred, beforeAck, unique, changes, duplicates: receipts.length - unique };
+  return {
+    summary: latencySummary(latencies),
+    first: latencySummary([...firstPerChange.values()]),
+    fromOccurred,
+    beforeAck,
+    unique,
+    changes,
+    duplicates: receipts.length - unique,
+  };
 }
 
 /** Section 4a: change → subscriber latency with many graphql-ws subscribers on one replica, and that replica's memory. */
@@ -184,7 +193,12 @@ export async function dlqFeedSection(context: BenchContext): Promise<SectionResu
         aim: 'p99 ≤ 100 ms',
         met: complete === true && summary.p99 <= 100,
       },
-      { what: 'same, from the change’s occurredAt (service clock)', n: fromOccurred.length, p50: percentile(fromOccurred, 50), p99: percentile(fromOccurred, 99) },
+      {
+        what: 'same, from the change’s occurredAt (service clock)',
+        n: fromOccurred.length,
+        p50: percentile(fromOccurred, 50),
+        p99: percentile(fromOccurred, 99),
+      },
       { what: 'first subscriber to get each change (no fan-out)', n: first.n, p50: first.p50, p99: first.p99 },
       {
         what: `replica RSS with ${subscribers} subscribers (peak while moving)`,
@@ -199,7 +213,13 @@ export async function dlqFeedSection(context: BenchContext): Promise<SectionResu
       `Path measured: write → relay → Kafka topic wms.orders.live → the replica's live-feed consumer → stats query (once per change) → ${subscribers.toLocaleString('en-US')} WebSocket sends → the bench's clients (${subscribers.toLocaleString('en-US')} sockets in one Node process on the same 2 CPUs, so client-side handling is inside the figure).`,
       `RSS: ${mb(idle)} idle before subscribers, ${mb(withSubscribers)} with ${subscribers} subscribers, peak ${Math.round(peakRss)} MB while moving (sampled every 100 ms), ${mb(after)} after; VmHWM ${after ? Math.round(after.hwmMb) : '?'} MB over the process's life.`,
     ];
-    return { id: 'dlq-feed', title: `4a. DLQ feed: ${subscribers.toLocaleString('en-US')} graphql-ws subscribers on one replica`, rows, notes, notMeasured: null };
+    return {
+      id: 'dlq-feed',
+      title: `4a. DLQ feed: ${subscribers.toLocaleString('en-US')} graphql-ws subscribers on one replica`,
+      rows,
+      notes,
+      notMeasured: null,
+    };
   } finally {
     await feed?.close();
     await service.stop();
@@ -235,7 +255,12 @@ export async function dlqFeedScaleSection(context: BenchContext, store: ScaleSto
     const move = async (orderId: string, index: number) => {
       const sent = performance.now();
       try {
-        await graphql(service.url, MOVE, { orderId, failureStatus: ['picking', 'packing', 'shipping'][index % 3], failureReason: 'bench: station offline' }, moveTimeoutMs);
+        await graphql(
+          service.url,
+          MOVE,
+          { orderId, failureStatus: ['picking', 'packing', 'shipping'][index % 3], failureReason: 'bench: station offline' },
+          moveTimeoutMs,
+        );
         const ack = performance.now();
         acks.set(orderId, ack);
         moveLatencies.push(ack - sent);
@@ -274,9 +299,12 @@ export async function dlqFeedScaleSection(context: BenchContext, store: ScaleSto
     // Every move counts: one whose HTTP request failed (timed out) may still have committed, and then must arrive too.
     const expected = moves * subscribers;
     const waitStarted = performance.now();
-    const complete = await waitUntil('deliveries', () => (new Set(receipts.map(({ orderId, client }) => `${client}|${orderId}`)).size >= expected ? true : undefined), 60_000, 200).catch(
-      () => false,
-    );
+    const complete = await waitUntil(
+      'deliveries',
+      () => (new Set(receipts.map(({ orderId, client }) => `${client}|${orderId}`)).size >= expected ? true : undefined),
+      60_000,
+      200,
+    ).catch(() => false);
     const waited = (performance.now() - waitStarted) / 1000;
     clearInterval(sampler);
 
@@ -305,7 +333,12 @@ export async function dlqFeedScaleSection(context: BenchContext, store: ScaleSto
         aim: `p99 ≤ ${aim} ms`,
         met: complete === true && failed === 0 && summary.p99 <= aim,
       },
-      { what: 'same, from the change’s occurredAt (service clock)', n: fromOccurred.length, p50: percentile(fromOccurred, 50), p99: percentile(fromOccurred, 99) },
+      {
+        what: 'same, from the change’s occurredAt (service clock)',
+        n: fromOccurred.length,
+        p50: percentile(fromOccurred, 50),
+        p99: percentile(fromOccurred, 99),
+      },
       { what: 'first subscriber to get each change (no fan-out)', n: first.n, p50: first.p50, p99: first.p99 },
       { what: 'move acknowledged → its notice on wms.orders.live (relay + Kafka only)', n: toLive.n, p50: toLive.p50, p99: toLive.p99 },
     ];
@@ -315,7 +348,13 @@ export async function dlqFeedScaleSection(context: BenchContext, store: ScaleSto
       `${unique.toLocaleString('en-US')} of ${expected.toLocaleString('en-US')} deliveries (all ${moves} moves × ${subscribers} subscribers) arrived${complete === true ? '' : ' within 60 s of the last answer'}, for ${changes} distinct moves (waited ${waited.toFixed(1)} s after the last answer), ${duplicates} duplicates; ${acknowledgedDeliveries.toLocaleString('en-US')} of them for acknowledged moves, which the latency rows cover; ${beforeAck} arrived before their move's response (counted as 0 ms).`,
       `Replica RSS ${mb(peakBefore)} before the moves, peak ${mb(peak)} while moving. The last row times the relay's share: the bench's own consumer of the internal live topic (own group, maxWait 20 ms) received ${toLive.n} of the acknowledged moves' notices; the rest of the path is the replica's live-feed consumer, the statistics query per change and the WebSocket sends.`,
     ];
-    return { id: 'dlq-feed-scale', title: `4c. DLQ feed at scale: ${subscribers} subscribers, ${rate} moves/s, ${store.total.toLocaleString('en-US')} orders`, rows, notes, notMeasured: null };
+    return {
+      id: 'dlq-feed-scale',
+      title: `4c. DLQ feed at scale: ${subscribers} subscribers, ${rate} moves/s, ${store.total.toLocaleString('en-US')} orders`,
+      rows,
+      notes,
+      notMeasured: null,
+    };
   } finally {
     await feed.close();
     await live.stop();
@@ -355,7 +394,12 @@ function seededEntry(template: Document, index: number, now: number): Document {
     doc.status = 'cancelled';
     doc.cancellation = { reason: 'cancelled from the dead letter queue', cancelledAt: new Date(createdAt.getTime() + 60_000) };
   }
-  doc.retry = { ...doc.retry, count: resolution === 'manual_retry' ? 0 : retryCount, history: retryHistory, lastFailureStatus: retryCount ? failureStatus : null };
+  doc.retry = {
+    ...doc.retry,
+    count: resolution === 'manual_retry' ? 0 : retryCount,
+    history: retryHistory,
+    lastFailureStatus: retryCount ? failureStatus : null,
+  };
   doc.updatedAt = createdAt;
   doc.deadLetter = {
     ...doc.deadLetter,
@@ -363,7 +407,12 @@ function seededEntry(template: Document, index: number, now: number): Document {
     failureReason: 'bench: station offline',
     retryCount,
     retryHistory,
-    originalOrder: { ...doc.deadLetter.originalOrder, customerId: doc.customerId, createdAt: orderCreatedAt, retry: { ...doc.deadLetter.originalOrder.retry, count: retryCount, history: retryHistory } },
+    originalOrder: {
+      ...doc.deadLetter.originalOrder,
+      customerId: doc.customerId,
+      createdAt: orderCreatedAt,
+      retry: { ...doc.deadLetter.originalOrder.retry, count: retryCount, history: retryHistory },
+    },
     resolved,
     resolution,
     resolvedBy: resolved ? 'bench' : null,
@@ -377,7 +426,10 @@ function seededEntry(template: Document, index: number, now: number): Document {
 
 /** The service's own counter rules (src/models/dead-letter-stats.ts), from the build the bench runs. */
 interface CounterRules {
-  deadLetterStatsDelta(before: null, after: { resolved: boolean; resolution: string | null; failureStatus: string; retryCount: number }): Record<string, number>;
+  deadLetterStatsDelta(
+    before: null,
+    after: { resolved: boolean; resolution: string | null; failureStatus: string; retryCount: number },
+  ): Record<string, number>;
   counterKey(name: string): string;
 }
 
@@ -436,10 +488,15 @@ export async function dlqStatsSection(context: BenchContext): Promise<SectionRes
     // The template: an order created and moved to the DLQ through the service (its counters stored by the service).
     const firstId = await createOrder(service.url, 0);
     await graphql(service.url, MOVE, { orderId: firstId, failureStatus: 'picking', failureReason: 'bench: station offline' });
-    const template = await waitUntil('the moved order published', async () => {
-      const doc = await orders.findOne({ _id: firstId as unknown as Document['_id'] });
-      return doc?.deadLetter && doc.outboxPending === false ? doc : undefined;
-    }, 30_000, 100);
+    const template = await waitUntil(
+      'the moved order published',
+      async () => {
+        const doc = await orders.findOne({ _id: firstId as unknown as Document['_id'] });
+        return doc?.deadLetter && doc.outboxPending === false ? doc : undefined;
+      },
+      30_000,
+      100,
+    );
 
     // Whether this build keeps a lower bound of the unresolved entries' move times in the counters (`unresolvedSince`,
     // lowered with $min by each move): the service's own move shows it, and the seeded counters then get it too.
@@ -474,7 +531,13 @@ export async function dlqStatsSection(context: BenchContext): Promise<SectionRes
     const recountStarted = performance.now();
     const recounted = await recount(orders, rules.counterKey);
     const recountSeconds = (performance.now() - recountStarted) / 1000;
-    type StatsAnswer = { totalEntries: number; unresolvedCount: number; averageRetries: number; oldestUnresolvedAt: string | null; byFailureStatus: Array<{ failureStatus: string; count: number }> };
+    type StatsAnswer = {
+      totalEntries: number;
+      unresolvedCount: number;
+      averageRetries: number;
+      oldestUnresolvedAt: string | null;
+      byFailureStatus: Array<{ failureStatus: string; count: number }>;
+    };
     const readStats = async () => (await graphql<{ deadLetterStats: StatsAnswer }>(service.url, STATS, {}, 600_000)).deadLetterStats;
     /** The oldest unresolved entry's move time from the entries themselves (one aggregation, $min: no sort, no bound). */
     const trueOldest = async () =>
@@ -493,7 +556,7 @@ export async function dlqStatsSection(context: BenchContext): Promise<SectionRes
     const byStatusAgrees = stats.byFailureStatus.every(({ failureStatus, count }) => recounted.byStatus[rules.counterKey(failureStatus)] === count);
     const agrees = stats.totalEntries === recounted.total && stats.unresolvedCount === recounted.unresolved && byStatusAgrees;
     notes.push(
-      `Store: one order created and moved to the DLQ through GraphQL; the other ${seededText(seeded)} are copies of its stored document under new ids: deadLetter with its order snapshot, varied over 5 failure statuses, 30 % resolved across the 3 resolutions (cancelled ones cancelled), 0–5 retries with their history, ages up to 30 days, 500 customers. The counters in dead_letter_stats: each copied entry's delta by the service's own rule (deadLetterStatsDelta from the run's copy of dist/models/dead-letter-stats.js) added with $inc to its shard (one of 8 by the order id's SHA-1, as src/store/dead-letter-stats.repository.ts picks it), on top of what the service stored for its own move${keepsBound ? '; and, as this build keeps one, each shard\'s lower bound of its unresolved entries\' move times (unresolvedSince, $min)' : ''}.`,
+      `Store: one order created and moved to the DLQ through GraphQL; the other ${seededText(seeded)} are copies of its stored document under new ids: deadLetter with its order snapshot, varied over 5 failure statuses, 30 % resolved across the 3 resolutions (cancelled ones cancelled), 0–5 retries with their history, ages up to 30 days, 500 customers. The counters in dead_letter_stats: each copied entry's delta by the service's own rule (deadLetterStatsDelta from the run's copy of dist/models/dead-letter-stats.js) added with $inc to its shard (one of 8 by the order id's SHA-1, as src/store/dead-letter-stats.repository.ts picks it), on top of what the service stored for its own move${keepsBound ? "; and, as this build keeps one, each shard's lower bound of its unresolved entries' move times (unresolvedSince, $min)" : ''}.`,
       `Check: the service answered totalEntries ${stats.totalEntries.toLocaleString('en-US')}, unresolvedCount ${stats.unresolvedCount.toLocaleString('en-US')}, averageRetries ${stats.averageRetries}; DeadLetterRepository.recount's aggregation over the entries (run by the bench, ${recountSeconds.toFixed(1)} s) gives ${recounted.total.toLocaleString('en-US')} / ${recounted.unresolved.toLocaleString('en-US')}${agrees ? ' — the counters agree with the entries' : ' — THEY DISAGREE'}; ${oldestCheck(stats, oldestBefore)}.`,
     );
 
@@ -503,7 +566,13 @@ export async function dlqStatsSection(context: BenchContext): Promise<SectionRes
     const oldestProjection = { _id: 0, 'deadLetter.createdAt': 1 };
     const oldestSort = { 'deadLetter.createdAt': 1, orderId: 1 } as const;
     const oldestIn = async (range: Document) =>
-      (await orders.find({ tenantId: TENANT, 'deadLetter.resolved': false, 'deadLetter.createdAt': range }, { projection: oldestProjection }).sort(oldestSort).limit(1).toArray())[0] ?? null;
+      (
+        await orders
+          .find({ tenantId: TENANT, 'deadLetter.resolved': false, 'deadLetter.createdAt': range }, { projection: oldestProjection })
+          .sort(oldestSort)
+          .limit(1)
+          .toArray()
+      )[0] ?? null;
     /**
      * src/store/dead-letter.repository.ts oldestUnresolvedAt: without a kept bound, the whole range; with one, first
      * anything below it, then windows of 1 min doubling from it (strict bounds: SecantusDB drops an inclusive one).
@@ -532,7 +601,9 @@ export async function dlqStatsSection(context: BenchContext): Promise<SectionRes
       if (shards.some((shard) => (shard.unresolved ?? 0) > 0)) await oldestFrom(bounds.length ? new Date(Math.min(...bounds)) : null);
     };
     const boundNow = keepsBound
-      ? (await counters.find({ tenantId: TENANT }).toArray()).flatMap((shard) => (shard.unresolvedSince instanceof Date ? [shard.unresolvedSince.getTime()] : []))
+      ? (await counters.find({ tenantId: TENANT }).toArray()).flatMap((shard) =>
+          shard.unresolvedSince instanceof Date ? [shard.unresolvedSince.getTime()] : [],
+        )
       : [];
     const statsSides: Side[] = [
       { name: 'raw', op: () => withTimeout(rawStats(), timeoutMs, 'raw stats') },
@@ -547,7 +618,11 @@ export async function dlqStatsSection(context: BenchContext): Promise<SectionRes
     ];
     const counterPlan = await explainFind(counters, { tenantId: TENANT }, {}).catch(() => null);
     const oldestPlanFilter = boundNow.length
-      ? { tenantId: TENANT, 'deadLetter.resolved': false, 'deadLetter.createdAt': { $gt: new Date(Math.min(...boundNow) - 1), $lt: new Date(Math.min(...boundNow) + 60_000) } }
+      ? {
+          tenantId: TENANT,
+          'deadLetter.resolved': false,
+          'deadLetter.createdAt': { $gt: new Date(Math.min(...boundNow) - 1), $lt: new Date(Math.min(...boundNow) + 60_000) },
+        }
       : oldestFilter;
     const oldestPlan = await explainFind(orders, oldestPlanFilter, { projection: oldestProjection, sort: oldestSort, limit: 1 }).catch(() => null);
     const windowCount = boundNow.length ? await orders.countDocuments(oldestPlanFilter).catch(() => Number.NaN) : Number.NaN;
@@ -558,7 +633,7 @@ export async function dlqStatsSection(context: BenchContext): Promise<SectionRes
       rows.push(subjectRow('GraphQL deadLetterStats', result, 1, statsAim));
       rows.push(subjectRow('REST GET /api/v1/dead-letter-queue/stats', result, 2, statsAim));
       notes.push(
-        `Stats: the raw side reads what the service reads (src/use-cases/dead-letter-queries.ts statsOf, src/store/dead-letter.repository.ts oldestUnresolvedAt): the tenant's counter documents and the oldest unresolved entry (find resolved=false, sort deadLetter.createdAt asc, limit 1)${keepsBound ? `, searched below the counters\' kept bound, then from it in windows of 1 min doubling${windowCount > 0 ? ' (the first window held the oldest entry here)' : ''}` : ' over all unresolved entries, both at once'}; ${modeText(result, options)}. Plans (explain): counters ${counterPlan ? planNote(counterPlan, null).replace(/^find /, '') : 'unavailable'}; oldest unresolved ${oldestPlan ? planNote(oldestPlan, null).replace(/^find /, '') : 'unavailable'} over ${keepsBound ? `the ${Number.isNaN(windowCount) ? '?' : windowCount.toLocaleString('en-US')} unresolved entries of the first window` : `the ${recounted.unresolved.toLocaleString('en-US')} unresolved entries`}.`,
+        `Stats: the raw side reads what the service reads (src/use-cases/dead-letter-queries.ts statsOf, src/store/dead-letter.repository.ts oldestUnresolvedAt): the tenant's counter documents and the oldest unresolved entry (find resolved=false, sort deadLetter.createdAt asc, limit 1)${keepsBound ? `, searched below the counters' kept bound, then from it in windows of 1 min doubling${windowCount > 0 ? ' (the first window held the oldest entry here)' : ''}` : ' over all unresolved entries, both at once'}; ${modeText(result, options)}. Plans (explain): counters ${counterPlan ? planNote(counterPlan, null).replace(/^find /, '') : 'unavailable'}; oldest unresolved ${oldestPlan ? planNote(oldestPlan, null).replace(/^find /, '') : 'unavailable'} over ${keepsBound ? `the ${Number.isNaN(windowCount) ? '?' : windowCount.toLocaleString('en-US')} unresolved entries of the first window` : `the ${recounted.unresolved.toLocaleString('en-US')} unresolved entries`}.`,
       );
     } catch (error) {
       rows.push({ what: 'GraphQL deadLetterStats', ratio: 'not measured', aim: `p99 ≤ ${statsAim} ms`, met: false });
@@ -605,7 +680,12 @@ export async function dlqStatsSection(context: BenchContext): Promise<SectionRes
     const after = await readStats();
     const oldestAfterRuns = await trueOldest();
     const oldestRight = (after.oldestUnresolvedAt ? Date.parse(after.oldestUnresolvedAt) : null) === (oldestAfterRuns?.getTime() ?? null);
-    rows.push({ what: 'deadLetterStats.oldestUnresolvedAt after the measured reads', ratio: oldestRight ? 'equals the entries\' oldest' : 'differs', aim: 'correct', met: oldestRight });
+    rows.push({
+      what: 'deadLetterStats.oldestUnresolvedAt after the measured reads',
+      ratio: oldestRight ? "equals the entries' oldest" : 'differs',
+      aim: 'correct',
+      met: oldestRight,
+    });
     notes.push(`After the measured reads: ${oldestCheck(after, oldestAfterRuns)}.`);
     notes.push(
       'The replica runs as deployed (relay on). It also refreshes its DLQ gauges from the same store, 5 s apart and at most a fifth of the time (src/observability/periodic-refresh.ts): the counters and the oldest unresolved entry (the same find as the stats), so that query also runs in the background during these figures.',

@@ -34,7 +34,9 @@ export async function prepareBacklog(mongo: MongoClient, count: number, timeLimi
   const templates = await orders.find({ _id: { $in: created.ids.slice(0, 100) as never[] } }).toArray();
   const ids = [...created.ids];
   while (ids.length < count) {
-    const docs = Array.from({ length: Math.min(1_000, count - ids.length) }, (_, offset) => copyOrder(templates[(ids.length + offset) % templates.length], ids.length + offset));
+    const docs = Array.from({ length: Math.min(1_000, count - ids.length) }, (_, offset) =>
+      copyOrder(templates[(ids.length + offset) % templates.length], ids.length + offset),
+    );
     await orders.insertMany(docs, { ordered: false });
     ids.push(...docs.map((doc) => doc.orderId as string));
   }
@@ -70,7 +72,10 @@ async function createThroughService(database: string, count: number, timeLimitSe
 async function servicePublishLatency(url: string): Promise<string> {
   try {
     const text = (await request(`${url}/metrics`, { timeoutMs: 5_000 })).body;
-    const buckets = [...text.matchAll(/^event_publish_latency_seconds_bucket\{le="([^"]+)"\} (\d+)/gm)].map((match) => ({ le: match[1], count: Number(match[2]) }));
+    const buckets = [...text.matchAll(/^event_publish_latency_seconds_bucket\{le="([^"]+)"\} (\d+)/gm)].map((match) => ({
+      le: match[1],
+      count: Number(match[2]),
+    }));
     const total = buckets.at(-1)?.count ?? 0;
     if (!total) return 'no events published yet by its own count';
     const bound = (q: number) => buckets.find((bucket) => bucket.count >= q * total)?.le ?? '?';
@@ -169,12 +174,19 @@ async function eventLatencyRun(context: BenchContext, rate: number, seconds: num
     // Events that never arrived count as slower than anything waited for: a percentile beyond the arrivals is unknown.
     const summary = latencySummary([...latencies, ...Array<number>(missing).fill(Number.POSITIVE_INFINITY)]);
     const beyond = (value: number) => (Number.isFinite(value) ? value : Number.NaN);
-    const unknown = [['p50', summary.p50], ['p99', summary.p99]].filter(([, value]) => !Number.isFinite(value as number)).map(([name]) => name);
+    const unknown = [
+      ['p50', summary.p50],
+      ['p99', summary.p99],
+    ]
+      .filter(([, value]) => !Number.isFinite(value as number))
+      .map(([name]) => name);
     const writes = summarize({ latencies: writeLatencies, elapsedMs: completedSeconds * 1000, errors: failed, firstError });
     const achieved = acks.size / completedSeconds;
     const sustained = achieved >= rate * 0.95;
     const rows: Row[] = [
-      rowOf(`${label}: createOrder offered at ${rate}/s for ${seconds} s`, writes, { ratio: sustained ? 'rate sustained' : `${Math.round(achieved)}/s acknowledged` }),
+      rowOf(`${label}: createOrder offered at ${rate}/s for ${seconds} s`, writes, {
+        ratio: sustained ? 'rate sustained' : `${Math.round(achieved)}/s acknowledged`,
+      }),
       {
         what: `${label}: write acknowledged → event consumed${missing ? ` (${missing} of ${acks.size} never arrived)` : ''}`,
         n: latencies.length,
@@ -202,7 +214,7 @@ export async function eventLatencySection(context: BenchContext): Promise<Sectio
   const { eventRate, eventLowRate, eventMidRate, eventSeconds } = context.load;
   const rows: Row[] = [];
   const notes: string[] = [
-    'Latency = time the bench\'s Kafka consumer (own group, eachBatch, maxWait 20 ms) received the record − time the createOrder HTTP response arrived. Each run uses a fresh replica (relay on, as deployed) and a fresh database on the same SecantusDB.',
+    "Latency = time the bench's Kafka consumer (own group, eachBatch, maxWait 20 ms) received the record − time the createOrder HTTP response arrived. Each run uses a fresh replica (relay on, as deployed) and a fresh database on the same SecantusDB.",
   ];
   for (const [rate, label] of [
     [eventLowRate, 'low rate'],
@@ -269,14 +281,18 @@ export async function drainSection(context: BenchContext, backlog: Backlog): Pro
         aim: '≥ 5,000 events/s',
         met: drained === true && steadyRate >= 5000,
       },
-      { what: drained === true ? 'same, counted from the replica process spawn' : `events/s over the ${limit} s waited, from spawn`, n: count, opsPerSec: overallRate },
+      {
+        what: drained === true ? 'same, counted from the replica process spawn' : `events/s over the ${limit} s waited, from spawn`,
+        n: count,
+        opsPerSec: overallRate,
+      },
     ];
     const notes = [
       `Backlog: ${backlog.created} orders created through GraphQL (32 in flight) on a replica with OUTBOX_RELAY_ENABLED=false in ${backlog.createSeconds.toFixed(1)} s (${Math.round(backlog.created / backlog.createSeconds)} creates/s with the relay off; creating is capped at ${backlog.timeLimitSeconds} s, BENCH_BACKLOG_MAX_S), that replica then killed${ids.size > backlog.created ? `, and ${(ids.size - backlog.created).toLocaleString('en-US')} copies of those documents under new order and event ids inserted with the driver in ${backlog.copySeconds.toFixed(1)} s` : ''}. Before the relay replica started, the store, asked for orders with unpublished events, ${pendingBefore}.`,
       `Relay replica: node dist/main.js with the relay on, same database; /ready after ${((ready - spawned) / 1000).toFixed(1)} s; ${count ? `first event consumed ${((first - spawned) / 1000).toFixed(1)} s after spawn, last ${((last - spawned) / 1000).toFixed(1)} s after spawn` : 'no event consumed'}.`,
-      `${drained === true ? 'Every event arrived' : `Only ${count} of ${ids.size} events arrived within the ${limit} s waited (BENCH_DRAIN_WAIT_S)`}; ${duplicates} duplicates.${drained === true ? '' : ` Then the store, asked for orders with unpublished events, ${storeWhileRunning}; the replica's own count: ${publishedByReplica}. After the replica was killed, the store ${storeAfterKill}${cpu === null ? '' : `; SecantusDB then used ${Math.round(cpu)} % of a CPU over 3 s${storeAfterKill.startsWith('answered') ? '' : cpu < 10 ? ' (stuck, not working)' : ' (still working on the relay\'s commands)'}`}.`}`,
+      `${drained === true ? 'Every event arrived' : `Only ${count} of ${ids.size} events arrived within the ${limit} s waited (BENCH_DRAIN_WAIT_S)`}; ${duplicates} duplicates.${drained === true ? '' : ` Then the store, asked for orders with unpublished events, ${storeWhileRunning}; the replica's own count: ${publishedByReplica}. After the replica was killed, the store ${storeAfterKill}${cpu === null ? '' : `; SecantusDB then used ${Math.round(cpu)} % of a CPU over 3 s${storeAfterKill.startsWith('answered') ? '' : cpu < 10 ? ' (stuck, not working)' : " (still working on the relay's commands)"}`}.`}`,
       'Path: at start the replica takes the sweeper lease and sweeps: one query for pending outboxes, served by the partial index outbox_pending (it holds only orders with unpublished events), sending each batch of 500 orders to Kafka as the scan returns it; recording the events published (one primary-key update per order) runs behind the sends (src/events/outbox-relay.ts).',
-      'The backlog writer was killed (SIGKILL), as a crashed replica would be: its events are nobody\'s (stored without a lease), so the sweeping replica publishes them.',
+      "The backlog writer was killed (SIGKILL), as a crashed replica would be: its events are nobody's (stored without a lease), so the sweeping replica publishes them.",
     ];
     return { id: 'drain', title, rows, notes, notMeasured: null };
   } finally {

@@ -12,7 +12,16 @@ import { restOrderFragment } from './api';
 import type { BenchContext } from '../run';
 
 /** src/store/order.document.ts STORAGE_ONLY_FIELDS, left out of every order the service reads (AGGREGATE_PROJECTION). */
-export const AGGREGATE_PROJECTION = { _id: 0, retryDueAt: 0, outbox: 0, outboxPending: 0, outboxSeq: 0, outboxPublishedSeq: 0, outboxLeaseOwner: 0, outboxLeaseUntil: 0 };
+export const AGGREGATE_PROJECTION = {
+  _id: 0,
+  retryDueAt: 0,
+  outbox: 0,
+  outboxPending: 0,
+  outboxSeq: 0,
+  outboxPublishedSeq: 0,
+  outboxLeaseOwner: 0,
+  outboxLeaseUntil: 0,
+};
 /** The order list's sort (src/store/order.repository.ts list): newest first, ties by order id. */
 const LIST_SORT = { createdAt: -1, orderId: -1 } as const;
 const TENANT = 'default';
@@ -78,10 +87,15 @@ export async function prepareScaleStore(context: BenchContext): Promise<ScaleSto
   const orders = context.mongo.db(database).collection<Document>('orders');
   const firstId = await createOrder(service.url, 0);
   // The relay publishes its event and empties its outbox: the template is the order as it then stays.
-  const template = await waitUntil('the first order published', async () => {
-    const doc = await orders.findOne({ _id: firstId as unknown as Document['_id'] });
-    return doc && doc.outboxPending === false ? doc : undefined;
-  }, 30_000, 100);
+  const template = await waitUntil(
+    'the first order published',
+    async () => {
+      const doc = await orders.findOne({ _id: firstId as unknown as Document['_id'] });
+      return doc && doc.outboxPending === false ? doc : undefined;
+    },
+    30_000,
+    100,
+  );
   const total = context.load.scaleOrders;
   const now = Date.now();
   const seeded = await insertInBatches(orders, total - 1, (index) => listOrder(template, index + 1, now), { parallel: context.load.seedParallel });
@@ -183,7 +197,10 @@ export async function listSection(context: BenchContext, store: ScaleStore): Pro
     }
     let plans: { find: Explained; count: Explained } | null = null;
     try {
-      plans = { find: await explainFind(orders, filter, { projection: AGGREGATE_PROJECTION, sort: LIST_SORT, limit: 20 }), count: await explainCount(db, orders, filter) };
+      plans = {
+        find: await explainFind(orders, filter, { projection: AGGREGATE_PROJECTION, sort: LIST_SORT, limit: 20 }),
+        count: await explainCount(db, orders, filter),
+      };
     } catch (error) {
       notes.push(`${variant.label}: explain failed: ${(error as Error).message}`);
     }

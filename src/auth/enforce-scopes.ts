@@ -53,6 +53,10 @@ export function enforceScopes(schema: GraphQLSchema): GraphQLSchema {
 /** Root fields the table does not list: a test keeps this empty, so that no new operation is left open by mistake. */
 export function unmappedRootFields(schema: GraphQLSchema): string[] {
   return [schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()].flatMap((type) =>
-    type && isObjectType(type) ? Object.keys(type.getFields()).map((name) => `${type.name}.${name}`).filter((key) => !FIELD_SCOPES[key]) : [],
+    type && isObjectType(type)
+      ? Object.keys(type.getFields())
+          .map((name) => `${type.name}.${name}`)
+          .filter((key) => !FIELD_SCOPES[key])
+      : [],
   );
 }

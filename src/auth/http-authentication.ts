@@ -1,5 +1,5 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { contextFromHeaders, runWithContext, withCaller } from '../observability/request-context';
+import { contextFromHeaders, withCaller } from '../observability/request-context';
 import { BEARER_CHALLENGE, type Authenticator } from './authenticator';
 import { InvalidToken } from './token-verifier';
 
@@ -21,7 +21,7 @@ export function authenticateRequests(
     authenticator.authenticate(req.headers.authorization, req.headers).then(
       (caller) => {
         req.wms = withCaller(req.wms ?? contextFromHeaders(req.headers), caller);
-        runWithContext(req.wms, next);
+        next();
       },
       (error: unknown) => (error instanceof InvalidToken ? refuse(error, req, res, next) : next(error)),
     );

@@ -21,16 +21,25 @@ export interface KafkaClient {
 
 export function createKafkaClient(brokers: string[], clientId: string, logger: Logger): KafkaClient {
   const kafkaLogger = logger.child({ component: 'kafkajs' });
-  const logCreator = () => ({ level, log }: { level: logLevel; log: { message: string } & Record<string, unknown> }) => {
-    const { message, ...extra } = log;
-    // kafkajs logs every retried protocol error (e.g. "not the leader" on a fresh broker) as an error; failures that
-    // outlast its retries reach our code, which logs them itself. So its own errors are warnings here.
-    if (level <= logLevel.WARN) kafkaLogger.warn(extra, message);
-    else kafkaLogger.debug(extra, message);
-  };
+  const logCreator =
+    () =>
+    ({ level, log }: { level: logLevel; log: { message: string } & Record<string, unknown> }) => {
+      const { message, ...extra } = log;
+      // kafkajs logs every retried protocol error (e.g. "not the leader" on a fresh broker) as an error; failures that
+      // outlast its retries reach our code, which logs them itself. So its own errors are warnings here.
+      if (level <= logLevel.WARN) kafkaLogger.warn(extra, message);
+      else kafkaLogger.debug(extra, message);
+    };
   const kafka = new Kafka({ clientId, brokers, logLevel: logLevel.WARN, logCreator, retry: { retries: 5 } });
   // A separate client for health checks: no retries, so /ready answers within its time-out when the broker is down.
-  const probe = new Kafka({ clientId: `${clientId}-probe`, brokers, logLevel: logLevel.NOTHING, connectionTimeout: 1_000, requestTimeout: 2_000, retry: { retries: 0 } });
+  const probe = new Kafka({
+    clientId: `${clientId}-probe`,
+    brokers,
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: 1_000,
+    requestTimeout: 2_000,
+    retry: { retries: 0 },
+  });
   const newProducer = () => kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
   let producer: Producer = newProducer();
   let producerConnected: Promise<void> | null = null;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Consumer } from 'kafkajs';
 import type { Logger } from 'pino';
-import type { PubSubBus } from '../schema/build-schema';
+import type { LiveBus } from './live-bus';
 import type { CloudEvent } from './cloudevent';
 import type { KafkaClient } from './kafka';
 import { LIVE_EVENT_TYPES } from './live-events';
@@ -31,7 +31,7 @@ export class LiveFeed {
   /** `onPublished`: per channel, what else to do with a notice once its subscribers have been handed it. */
   constructor(
     private readonly kafka: KafkaClient,
-    private readonly pubSub: PubSubBus,
+    private readonly pubSub: LiveBus,
     private readonly logger: Logger,
     serviceName: string,
     private readonly onPublished: Partial<Record<string, (data: object) => void>> = {},

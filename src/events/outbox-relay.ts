@@ -292,7 +292,11 @@ export class OutboxRelay implements RelayHandoff {
       }
     });
     this.swept = { ...tally.result(), at: Date.now() };
-    if (sent > 0) this.logger.info({ pendingOrders: this.swept.orders, publishedOrders: sent, tookMs: Date.now() - started, readingMs }, 'outbox sweep published leftovers');
+    if (sent > 0)
+      this.logger.info(
+        { pendingOrders: this.swept.orders, publishedOrders: sent, tookMs: Date.now() - started, readingMs },
+        'outbox sweep published leftovers',
+      );
   }
 
   private sweeperMayPublish(pending: PendingOutbox): boolean {

@@ -78,7 +78,8 @@ export function resolveEntry(entry: DeadLetterEntry, { resolution, notes, resolv
   return { ...entry, resolved: true, resolution, notes, resolvedBy, resolvedAt: now, updatedAt: now };
 }
 
-export type DeadLetterChangeKind = 'added' | 'resolved';
+export const DEAD_LETTER_CHANGE_KINDS = ['added', 'resolved'] as const;
+export type DeadLetterChangeKind = (typeof DEAD_LETTER_CHANGE_KINDS)[number];
 
 /** How a write changed the dead letter queue, for the live feed: an entry opened (or reopened), an entry resolved, or neither. */
 export function deadLetterChange(before: Pick<Order, 'deadLetter'> | null, after: Pick<Order, 'deadLetter'>): DeadLetterChangeKind | null {

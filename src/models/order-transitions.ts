@@ -1,4 +1,4 @@
-import type { OrderEventType } from '../events/order-events';
+import type { OrderEventType } from './order.events';
 import { TransitionRefused } from './order.errors';
 import type { Order, OrderStatus } from './order.types';
 

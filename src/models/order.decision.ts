@@ -1,4 +1,4 @@
-import type { OrderEvent } from '../events/order-events';
+import type { OrderEvent } from './order.events';
 import type { Order } from './order.types';
 
 export interface DecisionContext {
@@ -31,4 +31,3 @@ export function nextVersion(order: Order, changes: Partial<Order>, ctx: Decision
   }
   return next;
 }
-

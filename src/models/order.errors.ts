@@ -82,7 +82,10 @@ export class WriteContention extends DomainError {
   override readonly name = 'WriteContention';
   readonly details: { orderId: string; attempts: number };
 
-  constructor(readonly orderId: string, attempts: number) {
+  constructor(
+    readonly orderId: string,
+    attempts: number,
+  ) {
     super(`order ${orderId} is being changed by too many writers at once; retry shortly`);
     this.details = { orderId, attempts };
   }
@@ -134,7 +137,12 @@ export class DeadLetterEntryAlreadyResolved extends DomainError {
   override readonly name = 'DeadLetterEntryAlreadyResolved';
   readonly details: { orderId: string; currentStatus: string; resolution: string; resolvedAt: string };
 
-  constructor(readonly orderId: string, currentStatus: string, resolution: string, resolvedAt: Date) {
+  constructor(
+    readonly orderId: string,
+    currentStatus: string,
+    resolution: string,
+    resolvedAt: Date,
+  ) {
     super(`the dead letter queue entry of order ${orderId} was already resolved as ${resolution} at ${resolvedAt.toISOString()}`);
     this.details = { orderId, currentStatus, resolution, resolvedAt: resolvedAt.toISOString() };
   }

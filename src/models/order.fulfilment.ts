@@ -1,4 +1,4 @@
-import { backorderCreated, backorderFulfilled, orderPartiallyFulfilled, type BackorderedItem, type FulfilledItem } from '../events/order-events';
+import { backorderCreated, backorderFulfilled, orderPartiallyFulfilled, type BackorderedItem, type FulfilledItem } from './order.events';
 import { assertTransitionAllowed, refuse } from './order-transitions';
 import { nextVersion, type Decision, type DecisionContext } from './order.decision';
 import { BackorderNotFound, InvalidInput, type FieldIssue } from './order.errors';

@@ -80,8 +80,7 @@ const DATE_TIME_MESSAGE = 'expected an RFC 3339 date-time with offset, e.g. 2024
 
 const identifier = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'expected 1–64 characters of A-Z a-z 0-9 . _ -');
 
-const requiredText = (max: number) =>
-  z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
+const requiredText = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
 
 /** Absent, null and blank all mean "not given", stored as null. */
 const optionalText = (max: number) =>
@@ -136,7 +135,12 @@ const orderLine = z
     quantity: z.number().int('must be an integer').min(1, 'must be at least 1').max(MAX_QUANTITY, `must be at most ${MAX_QUANTITY}`),
     unitPrice,
     productName: optionalText(200),
-    weight: z.number().finite('must be a finite number').nonnegative('must not be negative').nullish().transform((value) => value ?? null),
+    weight: z
+      .number()
+      .finite('must be a finite number')
+      .nonnegative('must not be negative')
+      .nullish()
+      .transform((value) => value ?? null),
   })
   .strict()
   .transform(({ unitPrice: unitPriceCents, ...line }): OrderLineDraft => ({ ...line, unitPriceCents }));
@@ -158,9 +162,7 @@ const countryCode = z.string().superRefine((code, ctx) => {
   const upper = code.toUpperCase();
   ctx.addIssue({
     code: z.ZodIssueCode.custom,
-    message: isAssignedCountryCode(upper)
-      ? `must be upper case: ${upper}`
-      : 'expected an assigned ISO 3166-1 alpha-2 country code, e.g. US',
+    message: isAssignedCountryCode(upper) ? `must be upper case: ${upper}` : 'expected an assigned ISO 3166-1 alpha-2 country code, e.g. US',
   });
 });
 
@@ -179,9 +181,7 @@ const shippingAddress = z
 
 const priority = z.enum(PRIORITIES);
 
-const createOrderInput = z
-  .object({ customerId: identifier, priority, promisedDeliveryAt: optionalDateTime, items: orderLines, shippingAddress })
-  .strict();
+const createOrderInput = z.object({ customerId: identifier, priority, promisedDeliveryAt: optionalDateTime, items: orderLines, shippingAddress }).strict();
 
 const UPDATABLE_FIELDS = ['items', 'shippingAddress', 'priority', 'promisedDeliveryAt'] as const;
 
@@ -212,7 +212,10 @@ const fulfilmentLines = z
     z.object({
       sku,
       quantityFulfilled: z.number().int('must be an integer').min(0, 'must not be negative').max(MAX_QUANTITY, `must be at most ${MAX_QUANTITY}`),
-      reason: z.enum(BACKORDER_REASONS).nullish().transform((value) => value ?? null),
+      reason: z
+        .enum(BACKORDER_REASONS)
+        .nullish()
+        .transform((value) => value ?? null),
     }),
   )
   .min(1, 'expected at least 1 line')
@@ -222,9 +225,15 @@ const fulfilmentLines = z
 const retryFailure = z.object({
   failureReason: requiredText(1000),
   failedAt: optionalDateTime,
-  failureStatus: requiredText(64).nullish().transform((value) => value ?? null),
-  workflowId: requiredText(255).nullish().transform((value) => value ?? null),
-  runId: requiredText(255).nullish().transform((value) => value ?? null),
+  failureStatus: requiredText(64)
+    .nullish()
+    .transform((value) => value ?? null),
+  workflowId: requiredText(255)
+    .nullish()
+    .transform((value) => value ?? null),
+  runId: requiredText(255)
+    .nullish()
+    .transform((value) => value ?? null),
 });
 
 const dlqMove = z.object({ failureStatus: requiredText(64), failureReason: requiredText(1000) });
@@ -232,7 +241,9 @@ const dlqMove = z.object({ failureStatus: requiredText(64), failureReason: requi
 const dlqResolution = z.object({
   resolution: z.enum(DLQ_RESOLUTIONS),
   notes: optionalText(2000),
-  resolvedBy: requiredText(64).nullish().transform((value) => value ?? null),
+  resolvedBy: requiredText(64)
+    .nullish()
+    .transform((value) => value ?? null),
 });
 
 function toFieldIssues(error: z.ZodError): FieldIssue[] {
@@ -311,8 +322,8 @@ export interface DeadLetterListQuery {
 
 export interface RetryEligibilityQuery {
   limit: number;
-  /** Orders with this many failures or more are not eligible. */
-  maxRetries: number;
+  /** Orders with this many failures or more are not eligible; null: the service's MAX_RETRIES. */
+  maxRetries: number | null;
   /** Null: any status that is not finished. */
   statuses: OrderStatus[] | null;
 }
@@ -327,8 +338,13 @@ const pageLimit = (fallback: number, max: number) =>
     .transform((value) => value ?? fallback);
 
 const deadLetterListQuery = z.object({
-  resolved: z.boolean().nullish().transform((value) => value ?? null),
-  failureStatus: requiredText(64).nullish().transform((value) => value ?? null),
+  resolved: z
+    .boolean()
+    .nullish()
+    .transform((value) => value ?? null),
+  failureStatus: requiredText(64)
+    .nullish()
+    .transform((value) => value ?? null),
   customerId: identifier.nullish().transform((value) => value ?? null),
   olderThanHours: z
     .number()
@@ -338,7 +354,13 @@ const deadLetterListQuery = z.object({
     .nullish()
     .transform((value) => value ?? null),
   limit: pageLimit(DLQ_LIST_DEFAULT_LIMIT, DLQ_LIST_MAX_LIMIT),
-  offset: z.number().int('must be an integer').min(0, 'must not be negative').max(MAX_OFFSET, `must be at most ${MAX_OFFSET}`).nullish().transform((value) => value ?? 0),
+  offset: z
+    .number()
+    .int('must be an integer')
+    .min(0, 'must not be negative')
+    .max(MAX_OFFSET, `must be at most ${MAX_OFFSET}`)
+    .nullish()
+    .transform((value) => value ?? 0),
 });
 
 export function parseDeadLetterListQuery(raw: unknown): DeadLetterListQuery {
@@ -346,10 +368,16 @@ export function parseDeadLetterListQuery(raw: unknown): DeadLetterListQuery {
 }
 
 /** `defaultMaxRetries` is the service's MAX_RETRIES. An empty status list means no status filter. */
-export function parseRetryEligibilityQuery(raw: unknown, defaultMaxRetries: number): RetryEligibilityQuery {
+export function parseRetryEligibilityQuery(raw: unknown): RetryEligibilityQuery {
   const schema = z.object({
     limit: pageLimit(RETRY_ELIGIBLE_DEFAULT_LIMIT, RETRY_ELIGIBLE_MAX_LIMIT),
-    maxRetries: z.number().int('must be an integer').min(1, 'must be at least 1').max(100, 'must be at most 100').nullish().transform((value) => value ?? defaultMaxRetries),
+    maxRetries: z
+      .number()
+      .int('must be an integer')
+      .min(1, 'must be at least 1')
+      .max(100, 'must be at most 100')
+      .nullish()
+      .transform((value) => value ?? null),
     statuses: z
       .array(z.enum(ORDER_STATUSES))
       .nullish()

@@ -1,12 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import {
-  orderCancelled,
-  orderCompleted,
-  orderReceived,
-  orderShipped,
-  orderValidated,
-  orderWaveAssigned,
-} from '../events/order-events';
+import { orderCancelled, orderCompleted, orderReceived, orderShipped, orderValidated, orderWaveAssigned } from './order.events';
 import { assertTransitionAllowed, destinationOf, refuse, type OrderOperation } from './order-transitions';
 import { nextVersion, type Change, type Decision, type DecisionContext } from './order.decision';
 import { OrderInvalid } from './order.errors';

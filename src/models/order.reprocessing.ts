@@ -1,4 +1,4 @@
-import { orderMovedToDlq, orderRetryScheduled, type OrderEvent } from '../events/order-events';
+import { orderMovedToDlq, orderRetryScheduled, type OrderEvent } from './order.events';
 import { openDeadLetterEntry, openEntryOf, resolveEntry, type DeadLetterResolution } from './dead-letter';
 import { assertTransitionAllowed, destinationOf } from './order-transitions';
 import { nextVersion, type Change, type Decision, type DecisionContext } from './order.decision';
@@ -24,11 +24,7 @@ export interface RetryDecision {
   movedToDlq: boolean;
 }
 
-export function incrementRetryCount(
-  order: Order,
-  { failure, policy }: { failure: RetryFailure; policy: RetryPolicy },
-  ctx: DecisionContext,
-): RetryDecision {
+export function incrementRetryCount(order: Order, { failure, policy }: { failure: RetryFailure; policy: RetryPolicy }, ctx: DecisionContext): RetryDecision {
   assertTransitionAllowed(order, 'incrementRetry');
   const count = order.retry.count + 1;
   const failedAt = failure.failedAt ?? ctx.now;

@@ -83,18 +83,7 @@ export function retryDueAt(order: Pick<Order, 'status' | 'deadLettered' | 'retry
   return count >= 1 && !order.deadLettered && !isFinished(order) ? nextRetryAt : null;
 }
 
-export function isDueForRetry(
-  order: Pick<Order, 'status' | 'deadLettered' | 'retry'>,
-  now: Date,
-  maxRetries: number = order.retry.maxRetries,
-): boolean {
+export function isDueForRetry(order: Pick<Order, 'status' | 'deadLettered' | 'retry'>, now: Date, maxRetries: number = order.retry.maxRetries): boolean {
   const { count, nextRetryAt } = order.retry;
-  return (
-    count >= 1 &&
-    count < maxRetries &&
-    !order.deadLettered &&
-    !isFinished(order) &&
-    nextRetryAt !== null &&
-    nextRetryAt.getTime() <= now.getTime()
-  );
+  return count >= 1 && count < maxRetries && !order.deadLettered && !isFinished(order) && nextRetryAt !== null && nextRetryAt.getTime() <= now.getTime();
 }

@@ -5,16 +5,7 @@
  * built one compare equal.
  */
 
-export const ORDER_STATUSES = [
-  'received',
-  'validated',
-  'assigned_to_wave',
-  'picking',
-  'packing',
-  'shipped',
-  'completed',
-  'cancelled',
-] as const;
+export const ORDER_STATUSES = ['received', 'validated', 'assigned_to_wave', 'picking', 'packing', 'shipped', 'completed', 'cancelled'] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
 export const PRIORITIES = ['same_day', 'next_day', 'standard'] as const;
@@ -22,6 +13,9 @@ export type Priority = (typeof PRIORITIES)[number];
 
 export const BACKORDER_REASONS = ['not_found', 'damaged', 'quantity_mismatch'] as const;
 export type BackorderReason = (typeof BACKORDER_REASONS)[number];
+
+export const BACKORDER_STATUSES = ['open', 'fulfilled'] as const;
+export type BackorderStatus = (typeof BACKORDER_STATUSES)[number];
 
 export const DLQ_RESOLUTIONS = ['manual_retry', 'cancelled', 'escalated'] as const;
 export type DlqResolution = (typeof DLQ_RESOLUTIONS)[number];
@@ -64,7 +58,7 @@ export interface BackorderItem {
 export interface Backorder {
   backorderId: string;
   items: BackorderItem[];
-  status: 'open' | 'fulfilled';
+  status: BackorderStatus;
   createdAt: Date;
   fulfilledAt: Date | null;
 }
@@ -128,6 +122,14 @@ export interface DeadLetterRecord {
 export interface DeadLetterEntry extends DeadLetterRecord {
   /** Earlier entries of this order, each resolved, oldest first: moving the order again after a resolution reopens it. */
   history: DeadLetterRecord[];
+}
+
+/** An entry of the dead letter queue as listed: the order's entry with the order it belongs to. */
+export interface DeadLetterQueueItem {
+  orderId: string;
+  tenantId: string;
+  customerId: string;
+  deadLetter: DeadLetterEntry;
 }
 
 export interface Cancellation {

@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Caller } from '../auth/caller';
@@ -24,8 +23,6 @@ export interface RequestContext {
   /** What the caller may do (src/auth/scopes.ts); empty for work no caller started. */
   scopes: ReadonlySet<Scope>;
 }
-
-const storage = new AsyncLocalStorage<RequestContext>();
 
 const SAFE_HEADER_VALUE = /^[\x21-\x7e]{1,128}$/;
 
@@ -60,13 +57,4 @@ export function contextFromHeaders(headers: IncomingHttpHeaders): RequestContext
 /** A request's context once its caller is known. */
 export function withCaller(context: RequestContext, caller: Caller): RequestContext {
   return { ...context, tenantId: caller.tenantId, userId: caller.subject, scopes: caller.scopes };
-}
-
-export function runWithContext<T>(context: RequestContext, fn: () => T): T {
-  return storage.run(context, fn);
-}
-
-/** The context of the current request, or a fresh one for work that no request started (relays, timers). */
-export function currentContext(): RequestContext {
-  return storage.getStore() ?? contextFromHeaders({});
 }

@@ -1,6 +1,7 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { parseDeadLetterListQuery, parseDlqResolution } from '../models/order.input';
-import { DeadLetterEntry, DeadLetterEntryPage, DeadLetterFilter, DeadLetterResolutionEnum, DeadLetterStats } from '../schema/dead-letter.type';
+import { DeadLetterEntry, DeadLetterEntryPage, DeadLetterFilter, DeadLetterStats } from '../schema/dead-letter.type';
+import { DeadLetterResolutionEnum } from '../schema/enums';
 import { deadLetterEntryOf, toDeadLetterEntryView, toDeadLetterStatsView } from '../schema/dead-letter.view';
 import { Order } from '../schema/order.type';
 import { toOrderView } from '../schema/order.view';
@@ -18,35 +19,36 @@ export interface SharedOrderLoad {
 export class DeadLetterResolver {
   @Query(() => DeadLetterEntryPage, { description: 'Dead letter queue entries, newest first' })
   async deadLetterEntries(
-    @Ctx() { services, request }: GraphQLContext,
+    @Ctx() { useCases, request }: GraphQLContext,
     @Arg('filter', () => DeadLetterFilter, { nullable: true }) filter?: DeadLetterFilter | null,
     @Arg('limit', () => Int, { nullable: true, description: '1–500 (default 50)' }) limit?: number | null,
     @Arg('offset', () => Int, { nullable: true, description: 'Entries to skip (default 0)' }) offset?: number | null,
   ): Promise<DeadLetterEntryPage> {
-    const page = await services.deadLetterQueries.list(request, parseDeadLetterListQuery({ ...filter, limit, offset }));
+    const page = await useCases.deadLetterQueries.list(request, parseDeadLetterListQuery({ ...filter, limit, offset }));
     const now = new Date();
     return { items: page.entries.map((entry) => toDeadLetterEntryView(entry, now)), total: page.total, limit: page.limit, offset: page.offset };
   }
 
   @Query(() => DeadLetterEntry, { description: "An order's dead letter queue entry; NOT_FOUND when it was never moved there" })
-  async deadLetterEntry(@Arg('orderId', () => ID) orderId: string, @Ctx() { services, request }: GraphQLContext): Promise<DeadLetterEntry> {
-    return toDeadLetterEntryView(await services.deadLetterQueries.get(request, orderId));
+  async deadLetterEntry(@Arg('orderId', () => ID) orderId: string, @Ctx() { useCases, request }: GraphQLContext): Promise<DeadLetterEntry> {
+    return toDeadLetterEntryView(await useCases.deadLetterQueries.get(request, orderId));
   }
 
   @Query(() => DeadLetterStats, { description: 'Counts of the dead letter queue' })
-  async deadLetterStats(@Ctx() { services, request }: GraphQLContext): Promise<DeadLetterStats> {
-    return toDeadLetterStatsView(await services.deadLetterQueries.stats(request));
+  async deadLetterStats(@Ctx() { useCases, request }: GraphQLContext): Promise<DeadLetterStats> {
+    return toDeadLetterStatsView(await useCases.deadLetterQueries.stats(request));
   }
 
   @Mutation(() => DeadLetterEntry, { description: 'Resolve an entry and apply the resolution to the order; CONFLICT when already resolved' })
   async resolveDeadLetterEntry(
     @Arg('orderId', () => ID) orderId: string,
     @Arg('resolution', () => DeadLetterResolutionEnum) resolution: DeadLetterResolutionEnum,
-    @Ctx() { services, request }: GraphQLContext,
+    @Ctx() { useCases, request }: GraphQLContext,
     @Arg('notes', () => String, { nullable: true, description: 'At most 2000 characters; the cancellation reason for CANCELLED' }) notes?: string | null,
-    @Arg('resolvedBy', () => String, { nullable: true, description: 'The caller (their token subject); a different value is refused' }) resolvedBy?: string | null,
+    @Arg('resolvedBy', () => String, { nullable: true, description: 'The caller (their token subject); a different value is refused' })
+    resolvedBy?: string | null,
   ): Promise<DeadLetterEntry> {
-    const order = await services.deadLetterQueue.resolve(request, orderId, parseDlqResolution({ resolution, notes, resolvedBy }));
+    const order = await useCases.deadLetterQueue.resolve(request, orderId, parseDlqResolution({ resolution, notes, resolvedBy }));
     return toDeadLetterEntryView(deadLetterEntryOf(order));
   }
 

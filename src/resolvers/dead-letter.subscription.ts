@@ -2,7 +2,8 @@ import { Arg, Ctx, Resolver, Root, Subscription } from 'type-graphql';
 import type { DeadLetterQueueChangedNotice } from '../events/live-events';
 import { LIVE_CHANNELS } from '../events/live-feed';
 import type { Order as OrderState } from '../models/order.types';
-import { DeadLetterChangeKindEnum, DeadLetterQueueChange, type DeadLetterEntry } from '../schema/dead-letter.type';
+import { DeadLetterQueueChange, type DeadLetterEntry } from '../schema/dead-letter.type';
+import type { DeadLetterChangeKindEnum } from '../schema/enums';
 import { toDeadLetterEntryView, toDeadLetterStatsView } from '../schema/dead-letter.view';
 import type { GraphQLContext } from '../server/graphql-context';
 import type { SharedOrderLoad } from './dead-letter.resolver';
@@ -29,19 +30,19 @@ export class DeadLetterSubscription {
   })
   async deadLetterQueueChanged(
     @Root() notice: DeadLetterQueueChangedNotice,
-    @Ctx() { services, request }: GraphQLContext,
+    @Ctx() { useCases, request }: GraphQLContext,
     @Arg('failureStatus', () => String, { nullable: true, description: 'Only entries with this failure status' }) _failureStatus?: string | null,
     @Arg('customerId', () => String, { nullable: true, description: "Only this customer's entries" }) _customerId?: string | null,
   ): Promise<DeadLetterQueueChange> {
-    const change = await services.deadLetterFeed.changeFor(notice);
+    const change = await useCases.deadLetterFeed.changeFor(notice);
     // The feed hands every subscriber the same change object: build its view once too.
     let view = views.get(change);
     if (!view) {
       let order: Promise<OrderState | null> | null = null;
       const loadOrder = () =>
-        (order ??= services.orderQueries.findMany({ ...request, tenantId: change.entry.tenantId }, [change.entry.orderId]).then(
-          (found) => found.get(change.entry.orderId) ?? null,
-        ));
+        (order ??= useCases.orderQueries
+          .findMany({ ...request, tenantId: change.entry.tenantId }, [change.entry.orderId])
+          .then((found) => found.get(change.entry.orderId) ?? null));
       const entry: DeadLetterEntry & SharedOrderLoad = { ...toDeadLetterEntryView(change.entry), loadOrder };
       view = {
         kind: change.kind as DeadLetterChangeKindEnum,

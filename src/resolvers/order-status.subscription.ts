@@ -2,7 +2,7 @@ import { Arg, ID, Resolver, Root, Subscription } from 'type-graphql';
 import type { OrderStatusChangedNotice } from '../events/live-events';
 import { LIVE_CHANNELS } from '../events/live-feed';
 import { OrderStatusChangeEvent } from '../schema/order.type';
-import type { OrderStatusEnum } from '../schema/order-enums';
+import type { OrderStatusEnum } from '../schema/enums';
 import type { GraphQLContext } from '../server/graphql-context';
 
 @Resolver()

@@ -22,62 +22,62 @@ const expectedVersionArg = {
 @Resolver(() => Order)
 export class OrderResolver {
   @Query(() => Order, { description: 'One order by id' })
-  async order(@Arg('id', () => ID) id: string, @Ctx() { services, request }: GraphQLContext): Promise<Order> {
-    return toOrderView(await services.orderQueries.get(request, id));
+  async order(@Arg('id', () => ID) id: string, @Ctx() { useCases, request }: GraphQLContext): Promise<Order> {
+    return toOrderView(await useCases.orderQueries.get(request, id));
   }
 
   @Query(() => OrderPage, { description: 'Orders, newest first, filtered by status, priority and customer' })
   async orders(
-    @Ctx() { services, request }: GraphQLContext,
+    @Ctx() { useCases, request }: GraphQLContext,
     @Arg('filter', () => OrderFilter, { nullable: true }) filter?: OrderFilter,
     @Arg('page', () => Int, { nullable: true, description: 'From 1 (default 1)' }) page?: number,
     @Arg('pageSize', () => Int, { nullable: true, description: '1–100 (default 20)' }) pageSize?: number,
   ): Promise<OrderPage> {
-    const result = await services.orderQueries.list(request, { ...filter }, { page, pageSize });
+    const result = await useCases.orderQueries.list(request, { ...filter }, { page, pageSize });
     const now = new Date();
     return { ...result, items: result.orders.map((order) => toOrderView(order, now)) };
   }
 
   @Mutation(() => Order, { description: 'Receive a new order (status RECEIVED)' })
-  async createOrder(@Arg('input', () => CreateOrderInput) input: CreateOrderInput, @Ctx() { services, request }: GraphQLContext): Promise<Order> {
-    return toOrderView(await services.orderLifecycle.create(request, parseCreateOrderInput({ ...input })));
+  async createOrder(@Arg('input', () => CreateOrderInput) input: CreateOrderInput, @Ctx() { useCases, request }: GraphQLContext): Promise<Order> {
+    return toOrderView(await useCases.orderLifecycle.create(request, parseCreateOrderInput({ ...input })));
   }
 
   @Mutation(() => Order, { description: 'RECEIVED → VALIDATED; a repeat is a no-op; ORDER_INVALID when business rules fail' })
   async validateOrder(
     @Arg('id', () => ID) id: string,
-    @Ctx() { services, request }: GraphQLContext,
+    @Ctx() { useCases, request }: GraphQLContext,
     @Arg('expectedVersion', () => Int, expectedVersionArg) expectedVersion?: number,
   ): Promise<Order> {
-    return toOrderView(await services.orderLifecycle.validate(request, id, expectedVersion));
+    return toOrderView(await useCases.orderLifecycle.validate(request, id, expectedVersion));
   }
 
   @Mutation(() => Order, { description: 'VALIDATED → ASSIGNED_TO_WAVE; the same wave again is a no-op' })
   async assignOrderToWave(
     @Arg('id', () => ID) id: string,
     @Arg('waveId', () => String) waveId: string,
-    @Ctx() { services, request }: GraphQLContext,
+    @Ctx() { useCases, request }: GraphQLContext,
     @Arg('expectedVersion', () => Int, expectedVersionArg) expectedVersion?: number,
   ): Promise<Order> {
-    return toOrderView(await services.orderLifecycle.assignToWave(request, id, parseWaveId(waveId), expectedVersion));
+    return toOrderView(await useCases.orderLifecycle.assignToWave(request, id, parseWaveId(waveId), expectedVersion));
   }
 
   @Mutation(() => Order, { description: 'ASSIGNED_TO_WAVE → PICKING' })
   async startPicking(
     @Arg('id', () => ID) id: string,
-    @Ctx() { services, request }: GraphQLContext,
+    @Ctx() { useCases, request }: GraphQLContext,
     @Arg('expectedVersion', () => Int, expectedVersionArg) expectedVersion?: number,
   ): Promise<Order> {
-    return toOrderView(await services.orderLifecycle.startPicking(request, id, expectedVersion));
+    return toOrderView(await useCases.orderLifecycle.startPicking(request, id, expectedVersion));
   }
 
   @Mutation(() => Order, { description: 'PICKING → PACKING' })
   async startPacking(
     @Arg('id', () => ID) id: string,
-    @Ctx() { services, request }: GraphQLContext,
+    @Ctx() { useCases, request }: GraphQLContext,
     @Arg('expectedVersion', () => Int, expectedVersionArg) expectedVersion?: number,
   ): Promise<Order> {
-    return toOrderView(await services.orderLifecycle.startPacking(request, id, expectedVersion));
+    return toOrderView(await useCases.orderLifecycle.startPacking(request, id, expectedVersion));
   }
 
   @Mutation(() => Order, { description: 'PACKING → SHIPPED' })
@@ -85,54 +85,56 @@ export class OrderResolver {
     @Arg('id', () => ID) id: string,
     @Arg('trackingNumber', () => String) trackingNumber: string,
     @Arg('carrier', () => String) carrier: string,
-    @Ctx() { services, request }: GraphQLContext,
+    @Ctx() { useCases, request }: GraphQLContext,
     @Arg('expectedVersion', () => Int, expectedVersionArg) expectedVersion?: number,
   ): Promise<Order> {
-    return toOrderView(await services.orderLifecycle.ship(request, id, parseShipment({ trackingNumber, carrier }), expectedVersion));
+    return toOrderView(await useCases.orderLifecycle.ship(request, id, parseShipment({ trackingNumber, carrier }), expectedVersion));
   }
 
   @Mutation(() => Order, { description: 'SHIPPED → COMPLETED (delivery confirmed)' })
   async completeOrder(
     @Arg('id', () => ID) id: string,
-    @Ctx() { services, request }: GraphQLContext,
+    @Ctx() { useCases, request }: GraphQLContext,
     @Arg('deliveredAt', () => String, { nullable: true, description: 'RFC 3339; default now' }) deliveredAt?: string,
     @Arg('expectedVersion', () => Int, expectedVersionArg) expectedVersion?: number,
   ): Promise<Order> {
-    return toOrderView(await services.orderLifecycle.complete(request, id, parseDeliveredAt(deliveredAt ?? undefined, new Date()), expectedVersion));
+    return toOrderView(await useCases.orderLifecycle.complete(request, id, parseDeliveredAt(deliveredAt ?? undefined, new Date()), expectedVersion));
   }
 
   @Mutation(() => Order, { description: 'Cancel an order not yet shipped; a repeat is a no-op' })
   async cancelOrder(
     @Arg('id', () => ID) id: string,
     @Arg('reason', () => String) reason: string,
-    @Ctx() { services, request }: GraphQLContext,
+    @Ctx() { useCases, request }: GraphQLContext,
     @Arg('expectedVersion', () => Int, expectedVersionArg) expectedVersion?: number,
   ): Promise<Order> {
-    return toOrderView(await services.orderLifecycle.cancel(request, id, parseCancelReason(reason), expectedVersion));
+    return toOrderView(await useCases.orderLifecycle.cancel(request, id, parseCancelReason(reason), expectedVersion));
   }
 
   @Mutation(() => Order, { description: 'Replace items, address, priority or promised time (RECEIVED or VALIDATED only)' })
   async updateOrder(
     @Arg('id', () => ID) id: string,
     @Arg('input', () => UpdateOrderInput) input: UpdateOrderInput,
-    @Ctx() { services, request }: GraphQLContext,
+    @Ctx() { useCases, request }: GraphQLContext,
     @Arg('expectedVersion', () => Int, expectedVersionArg) expectedVersion?: number,
   ): Promise<Order> {
-    return toOrderView(await services.orderLifecycle.modify(request, id, parseUpdateOrderInput({ ...input }), expectedVersion));
+    return toOrderView(await useCases.orderLifecycle.modify(request, id, parseUpdateOrderInput({ ...input }), expectedVersion));
   }
 
   @Mutation(() => Order, { description: 'Record picked quantities per line; short lines become a backorder' })
   async recordPartialFulfillment(
     @Arg('id', () => ID) id: string,
     @Arg('lines', () => [PartialFulfillmentLineInput]) lines: PartialFulfillmentLineInput[],
-    @Ctx() { services, request }: GraphQLContext,
+    @Ctx() { useCases, request }: GraphQLContext,
     @Arg('expectedVersion', () => Int, expectedVersionArg) expectedVersion?: number,
   ): Promise<Order> {
-    return toOrderView(await services.orderLifecycle.recordPartialFulfillment(request, id, parsePartialFulfillment(lines.map((line) => ({ ...line }))), expectedVersion));
+    return toOrderView(
+      await useCases.orderLifecycle.recordPartialFulfillment(request, id, parsePartialFulfillment(lines.map((line) => ({ ...line }))), expectedVersion),
+    );
   }
 
   @Mutation(() => Order, { description: 'Close an open backorder; returns its order' })
-  async fulfillBackorder(@Arg('backorderId', () => ID) backorderId: string, @Ctx() { services, request }: GraphQLContext): Promise<Order> {
-    return toOrderView(await services.orderLifecycle.fulfillBackorder(request, backorderId));
+  async fulfillBackorder(@Arg('backorderId', () => ID) backorderId: string, @Ctx() { useCases, request }: GraphQLContext): Promise<Order> {
+    return toOrderView(await useCases.orderLifecycle.fulfillBackorder(request, backorderId));
   }
 }

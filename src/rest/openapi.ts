@@ -262,7 +262,12 @@ const errorSchema: JsonSchema = {
   additionalProperties: false,
 };
 
-const readErrors = { '400': responseRef('BadRequest'), '404': responseRef('NotFound'), '500': responseRef('InternalError'), '503': responseRef('ServiceUnavailable') };
+const readErrors = {
+  '400': responseRef('BadRequest'),
+  '404': responseRef('NotFound'),
+  '500': responseRef('InternalError'),
+  '503': responseRef('ServiceUnavailable'),
+};
 const writeErrors = {
   ...readErrors,
   '409': responseRef('Conflict'),
@@ -311,7 +316,7 @@ const documentWithoutSecurity: OpenApiDocument = {
     title: 'WMS Order Service — REST compatibility layer',
     version: SERVICE_VERSION,
     description: [
-      'The brief\'s REST API. Each endpoint runs the same GraphQL operation a gateway client would send (`/graphql`), in process, so the two APIs cannot drift.',
+      "The brief's REST API. Each endpoint runs the same GraphQL operation a gateway client would send (`/graphql`), in process, so the two APIs cannot drift.",
       'Enum values are lower case; orders carry `orderId`. Every failure answers the `Error` body, also for unknown paths (404) and methods (405, with `Allow`).',
       `Writes accept \`If-Match\` (the order's ETag) and \`Idempotency-Key\`. Request bodies: JSON, at most 1 MB, nested at most ${MAX_BODY_DEPTH} levels.`,
     ].join('\n\n'),
@@ -366,7 +371,12 @@ const documentWithoutSecurity: OpenApiDocument = {
             content: json(
               record({
                 data: { type: 'array', items: ref('Order') },
-                pagination: record({ page: integer({ minimum: 1 }), pageSize: integer({ minimum: 1, maximum: 100 }), total: integer({ minimum: 0 }), hasMore: { type: 'boolean' } }),
+                pagination: record({
+                  page: integer({ minimum: 1 }),
+                  pageSize: integer({ minimum: 1, maximum: 100 }),
+                  total: integer({ minimum: 0 }),
+                  hasMore: { type: 'boolean' },
+                }),
               }),
             ),
           },
@@ -382,7 +392,10 @@ const documentWithoutSecurity: OpenApiDocument = {
         summary: 'One order',
         tags: ['orders'],
         parameters: [parameterRef('OrderId')],
-        responses: { '200': { description: 'The order', headers: { ETag: { $ref: '#/components/headers/ETag' } }, content: json(ref('Order')) }, ...readErrors },
+        responses: {
+          '200': { description: 'The order', headers: { ETag: { $ref: '#/components/headers/ETag' } }, content: json(ref('Order')) },
+          ...readErrors,
+        },
       },
       patch: lifecycle(
         'updateOrder',
@@ -401,10 +414,21 @@ const documentWithoutSecurity: OpenApiDocument = {
         true,
       ),
     },
-    '/orders/{orderId}/validate': { put: validateOperation('validateOrder'), post: { ...validateOperation('validateOrderPost'), description: 'POST is accepted for older callers' } },
-    '/orders/{orderId}/cancel': { put: cancelOperation('cancelOrder'), post: { ...cancelOperation('cancelOrderPost'), description: 'POST is accepted for older callers' } },
+    '/orders/{orderId}/validate': {
+      put: validateOperation('validateOrder'),
+      post: { ...validateOperation('validateOrderPost'), description: 'POST is accepted for older callers' },
+    },
+    '/orders/{orderId}/cancel': {
+      put: cancelOperation('cancelOrder'),
+      post: { ...cancelOperation('cancelOrderPost'), description: 'POST is accepted for older callers' },
+    },
     '/orders/{orderId}/assign-wave': {
-      put: lifecycle('assignOrderToWave', 'validated → assigned_to_wave; the same wave again is a no-op', input({ waveId: string({ pattern: '^[A-Za-z0-9._-]{1,64}$' }) }, ['waveId']), true),
+      put: lifecycle(
+        'assignOrderToWave',
+        'validated → assigned_to_wave; the same wave again is a no-op',
+        input({ waveId: string({ pattern: '^[A-Za-z0-9._-]{1,64}$' }) }, ['waveId']),
+        true,
+      ),
     },
     '/orders/{orderId}/start-picking': { put: lifecycle('startPicking', 'assigned_to_wave → picking') },
     '/orders/{orderId}/start-packing': { put: lifecycle('startPacking', 'picking → packing') },
@@ -438,7 +462,10 @@ const documentWithoutSecurity: OpenApiDocument = {
           },
         ],
         responses: {
-          '200': { description: 'Due orders; total counts every match', content: json(record({ data: { type: 'array', items: ref('RetryCandidate') }, total: integer({ minimum: 0 }) })) },
+          '200': {
+            description: 'Due orders; total counts every match',
+            content: json(record({ data: { type: 'array', items: ref('RetryCandidate') }, total: integer({ minimum: 0 }) })),
+          },
           ...getErrors,
         },
       },
@@ -491,7 +518,12 @@ const documentWithoutSecurity: OpenApiDocument = {
         parameters: unconditionalWriteParameters,
         requestBody: {
           required: true,
-          content: json(input({ failureStatus: string({ minLength: 1, maxLength: 64 }), failureReason: string({ minLength: 1, maxLength: 1000 }) }, ['failureStatus', 'failureReason'])),
+          content: json(
+            input({ failureStatus: string({ minLength: 1, maxLength: 64 }), failureReason: string({ minLength: 1, maxLength: 1000 }) }, [
+              'failureStatus',
+              'failureReason',
+            ]),
+          ),
         },
         responses: { '200': { description: 'The new dead letter queue entry', content: json(ref('DeadLetterEntry')) }, ...unconditionalWriteErrors },
       },
@@ -505,14 +537,26 @@ const documentWithoutSecurity: OpenApiDocument = {
           { name: 'resolved', in: 'query', schema: { type: 'boolean' } },
           { name: 'failureStatus', in: 'query', schema: string() },
           { name: 'customerId', in: 'query', schema: string() },
-          { name: 'olderThanHours', in: 'query', description: 'Moved to the queue more than this many hours ago (fractions allowed)', schema: number({ minimum: 0 }) },
+          {
+            name: 'olderThanHours',
+            in: 'query',
+            description: 'Moved to the queue more than this many hours ago (fractions allowed)',
+            schema: number({ minimum: 0 }),
+          },
           { name: 'limit', in: 'query', schema: integer({ minimum: 1, maximum: 500, default: 50 }) },
           { name: 'offset', in: 'query', schema: integer({ minimum: 0, default: 0 }) },
         ],
         responses: {
           '200': {
             description: 'One page of entries; total counts every match',
-            content: json(record({ data: { type: 'array', items: ref('DeadLetterEntry') }, total: integer({ minimum: 0 }), limit: integer({ minimum: 1 }), offset: integer({ minimum: 0 }) })),
+            content: json(
+              record({
+                data: { type: 'array', items: ref('DeadLetterEntry') },
+                total: integer({ minimum: 0 }),
+                limit: integer({ minimum: 1 }),
+                offset: integer({ minimum: 0 }),
+              }),
+            ),
           },
           ...getErrors,
         },
@@ -567,7 +611,10 @@ const documentWithoutSecurity: OpenApiDocument = {
       Cancellation: record({ reason: string(), cancelledAt: dateTime }),
       Backorder: record({
         backorderId: string({ pattern: '^BO-[0-9A-HJKMNP-TV-Z]{12}$' }),
-        items: { type: 'array', items: record({ sku: string(), quantityShort: integer({ minimum: 1 }), reason: string({ enum: enumValues(BackorderReason) }) }) },
+        items: {
+          type: 'array',
+          items: record({ sku: string(), quantityShort: integer({ minimum: 1 }), reason: string({ enum: enumValues(BackorderReason) }) }),
+        },
         status: string({ enum: enumValues(BackorderStatus) }),
         createdAt: dateTime,
         fulfilledAt: nullable(dateTime),
@@ -613,7 +660,10 @@ const documentWithoutSecurity: OpenApiDocument = {
     headers: {
       ETag: { description: 'The order version as a strong entity tag, e.g. "3"', schema: string({ pattern: '^"[1-9][0-9]*"$' }) },
       Location: { description: 'Path of the created order', schema: string() },
-      IdempotentReplayed: { description: '`true` when this is the stored answer to an earlier request with the same Idempotency-Key', schema: string({ enum: ['true'] }) },
+      IdempotentReplayed: {
+        description: '`true` when this is the stored answer to an earlier request with the same Idempotency-Key',
+        schema: string({ enum: ['true'] }),
+      },
     },
     responses: {
       BadRequest: errorResponse('VALIDATION_ERROR (details.issues name each bad field or parameter) or BAD_REQUEST (malformed JSON)'),
@@ -646,7 +696,12 @@ function withSecurity(document: OpenApiDocument): OpenApiDocument {
             {
               ...operation!,
               security: [{ bearerAuth: scopes }],
-              responses: { ...operation!.responses, '401': responseRef('Unauthenticated'), '403': responseRef('Forbidden'), '429': responseRef('TooManyRequests') },
+              responses: {
+                ...operation!.responses,
+                '401': responseRef('Unauthenticated'),
+                '403': responseRef('Forbidden'),
+                '429': responseRef('TooManyRequests'),
+              },
             },
           ];
         }),
@@ -675,7 +730,8 @@ function withSecurity(document: OpenApiDocument): OpenApiDocument {
           type: 'http',
           scheme: 'bearer',
           bearerFormat: 'JWT',
-          description: 'A JWT from the identity provider: `iss`/`aud` as configured, `sub` (recorded as the actor), the tenant claim, and OAuth scopes in `scope`.',
+          description:
+            'A JWT from the identity provider: `iss`/`aud` as configured, `sub` (recorded as the actor), the tenant claim, and OAuth scopes in `scope`.',
         },
       },
     },

@@ -21,7 +21,12 @@ export function restApi(services: AppServices, apollo: ApolloServer<GraphQLConte
     res.json(openApiDocument);
   });
   // The documentation page is the one HTML page served: a strict Content Security Policy (Swagger UI needs nothing else).
-  router.use('/docs', helmet({ contentSecurityPolicy: { useDefaults: true } }), swaggerUi.serve, swaggerUi.setup(openApiDocument as unknown as swaggerUi.JsonObject, { customSiteTitle: 'WMS Order Service — REST API' }));
+  router.use(
+    '/docs',
+    helmet({ contentSecurityPolicy: { useDefaults: true } }),
+    swaggerUi.serve,
+    swaggerUi.setup(openApiDocument as unknown as swaggerUi.JsonObject, { customSiteTitle: 'WMS Order Service — REST API' }),
+  );
   router.use('/api/v1', createRestRouter({ services, apollo, idempotency: services.idempotency, routes: restRoutes, bodyLimit, guards }));
   return router;
 }

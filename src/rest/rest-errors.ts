@@ -57,11 +57,7 @@ export type EnumValuesByName = Record<string, readonly string[]>;
  * BAD_USER_INPUT every error contributes its issues, so the body names each bad field.
  * `fieldOf` maps an operation variable to the REST field it came from ('' = the body itself).
  */
-export function restErrorFromGraphQL(
-  errors: readonly GraphQLFormattedError[],
-  fieldOf: (variable: string) => string,
-  enumValues: EnumValuesByName,
-): RestError {
+export function restErrorFromGraphQL(errors: readonly GraphQLFormattedError[], fieldOf: (variable: string) => string, enumValues: EnumValuesByName): RestError {
   const [first] = errors;
   const mapped = BY_GRAPHQL_CODE[String(first?.extensions?.code)];
   if (!first || !mapped) return internalError();

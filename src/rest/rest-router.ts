@@ -7,8 +7,17 @@ import { restRouteScopes } from './rest-scopes';
 import { createGraphQLContext, type GraphQLContext } from '../server/graphql-context';
 import { isDatabaseUnavailable } from '../server/graphql-errors';
 import { BackorderReason, BackorderStatus, DeadLetterResolution, OrderPriority, OrderStatus } from './generated/operations';
-import { fingerprint, type IdempotencyStore } from './idempotency.store';
-import { internalError, RETRY_AFTER_UNAVAILABLE, RestError, restErrorFromGraphQL, validationError, type EnumValuesByName, type FieldIssue, type RestErrorBody } from './rest-errors';
+import { fingerprint, type IdempotencyRepository } from '../store/idempotency.repository';
+import {
+  internalError,
+  RETRY_AFTER_UNAVAILABLE,
+  RestError,
+  restErrorFromGraphQL,
+  validationError,
+  type EnumValuesByName,
+  type FieldIssue,
+  type RestErrorBody,
+} from './rest-errors';
 import type { CompiledRoute, RestRequest, RestResponse } from './rest-route';
 import { enumValues, type QueryValue } from './rest-values';
 
@@ -21,7 +30,7 @@ import { enumValues, type QueryValue } from './rest-values';
 export interface RestRouterOptions {
   services: AppServices;
   apollo: ApolloServer<GraphQLContext>;
-  idempotency: IdempotencyStore;
+  idempotency: IdempotencyRepository;
   routes: readonly CompiledRoute[];
   bodyLimit: string;
   /** Run before any route (authentication, rate limits); their errors get the REST error body. */
@@ -76,7 +85,8 @@ export function createRestRouter({ services, apollo, idempotency, routes, bodyLi
     }
   };
 
-  const handle = (route: CompiledRoute): RequestHandler =>
+  const handle =
+    (route: CompiledRoute): RequestHandler =>
     async (req, res) => {
       const restRequest = toRestRequest(route, req);
       const key = IDEMPOTENT_METHODS.has(req.method) ? idempotencyKey(req) : null;
@@ -91,7 +101,13 @@ export function createRestRouter({ services, apollo, idempotency, routes, bodyLi
         case 'fingerprint_mismatch':
           throw new RestError(422, 'IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used with another request body', { idempotencyKey: key });
         case 'in_flight':
-          throw new RestError(409, 'CONFLICT', 'a request with this Idempotency-Key is still being processed', { idempotencyKey: key, inFlight: true }, { 'Retry-After': '1' });
+          throw new RestError(
+            409,
+            'CONFLICT',
+            'a request with this Idempotency-Key is still being processed',
+            { idempotencyKey: key, inFlight: true },
+            { 'Retry-After': '1' },
+          );
         case 'claimed':
           break;
       }
@@ -113,7 +129,14 @@ export function createRestRouter({ services, apollo, idempotency, routes, bodyLi
   const byPath = new Map<string, string[]>();
   for (const route of routes) {
     byPath.set(route.path, [...(byPath.get(route.path) ?? []), route.method]);
-    router[route.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete'](route.path, requireScopes(route), requireJson, parseJson, limitDepth, handle(route));
+    router[route.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete'](
+      route.path,
+      requireScopes(route),
+      requireJson,
+      parseJson,
+      limitDepth,
+      handle(route),
+    );
   }
   for (const [path, methods] of byPath) {
     const allow = [...new Set(methods.includes('GET') ? [...methods, 'HEAD'] : methods)].join(', ');
@@ -253,7 +276,6 @@ function errorResponse(error: RestError, req: Request): RestResponse {
   };
   return { status: error.status, body, headers: error.headers };
 }
-
 
 function toRestError(error: unknown, services: AppServices, req: Request): RestError {
   if (error instanceof RestError) return error;

@@ -1,30 +1,8 @@
 import { GraphQLDateTime } from 'graphql-scalars';
-import { Directive, Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Directive, Field, Float, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { DeadLetterChangeKindEnum, DeadLetterResolutionEnum } from './enums';
 import { Customer } from './external-entities';
 import { Order } from './order.type';
-
-/** Internal values are the brief's lower-case strings, like the enums in order-enums.ts. */
-export enum DeadLetterResolutionEnum {
-  MANUAL_RETRY = 'manual_retry',
-  CANCELLED = 'cancelled',
-  ESCALATED = 'escalated',
-}
-
-export enum DeadLetterChangeKindEnum {
-  ADDED = 'added',
-  RESOLVED = 'resolved',
-}
-
-registerEnumType(DeadLetterResolutionEnum, {
-  name: 'DeadLetterResolution',
-  description: 'How a dead letter queue entry was resolved',
-  valuesConfig: {
-    MANUAL_RETRY: { description: 'The order is released, its retry count reset to 0, its status reset, and a retry is scheduled now' },
-    CANCELLED: { description: 'The order is cancelled (reason taken from the notes)' },
-    ESCALATED: { description: 'Handed to management: the entry is resolved but the order stays held' },
-  },
-});
-registerEnumType(DeadLetterChangeKindEnum, { name: 'DeadLetterChangeKind', description: 'What happened to the dead letter queue' });
 
 @ObjectType({ description: 'One failed processing attempt' })
 export class RetryAttempt {
@@ -102,7 +80,8 @@ export class DeadLetterStats {
   byFailureStatus!: FailureStatusCount[];
   @Field(() => [ResolutionCount], { description: 'Resolved entries per resolution, every resolution listed (sums to resolvedCount)' })
   byResolution!: ResolutionCount[];
-  @Field(() => GraphQLDateTime, { nullable: true, description: 'Creation time of the oldest unresolved entry' }) oldestUnresolvedAt!: Date | null | Promise<Date | null>;
+  @Field(() => GraphQLDateTime, { nullable: true, description: 'Creation time of the oldest unresolved entry' }) oldestUnresolvedAt!:
+    Date | null | Promise<Date | null>;
   @Field(() => Float, { description: 'Mean failed attempts per entry, to 2 decimals' }) averageRetries!: number;
 }
 

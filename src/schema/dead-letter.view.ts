@@ -1,11 +1,10 @@
 import { isEligibleForRetry } from '../models/order.rules';
-import type { DeadLetterRecord, Order as OrderState } from '../models/order.types';
-import type { StoredDeadLetter } from '../store/dead-letter.repository';
+import type { DeadLetterQueueItem, DeadLetterRecord, Order as OrderState } from '../models/order.types';
 import type { DeadLetterStatsRead } from '../use-cases/dead-letter-queries';
-import type { DeadLetterEntry, DeadLetterResolutionEnum, DeadLetterStats, PastDeadLetterEntry } from './dead-letter.type';
+import type { DeadLetterEntry, DeadLetterStats, PastDeadLetterEntry } from './dead-letter.type';
 import { toOrderView } from './order.view';
 import type { RetryCandidate, RetryMetadata } from './reprocessing.type';
-import type { OrderStatusEnum } from './order-enums';
+import type { DeadLetterResolutionEnum, OrderStatusEnum } from './enums';
 
 /** Public shapes of the reprocessing and DLQ read models. */
 
@@ -26,7 +25,7 @@ function toRecordView(record: DeadLetterRecord, now: Date): PastDeadLetterEntry 
   };
 }
 
-export function toDeadLetterEntryView({ orderId, customerId, deadLetter }: StoredDeadLetter, now: Date = new Date()): DeadLetterEntry {
+export function toDeadLetterEntryView({ orderId, customerId, deadLetter }: DeadLetterQueueItem, now: Date = new Date()): DeadLetterEntry {
   return {
     ...toRecordView(deadLetter, now),
     orderId,
@@ -37,7 +36,7 @@ export function toDeadLetterEntryView({ orderId, customerId, deadLetter }: Store
 }
 
 /** The entry of an order that has one (after a move or a resolution). */
-export function deadLetterEntryOf(order: OrderState): StoredDeadLetter {
+export function deadLetterEntryOf(order: OrderState): DeadLetterQueueItem {
   if (!order.deadLetter) throw new Error(`order ${order.orderId} has no dead letter queue entry`);
   return { orderId: order.orderId, tenantId: order.tenantId, customerId: order.customerId, deadLetter: order.deadLetter };
 }

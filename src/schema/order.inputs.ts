@@ -1,5 +1,5 @@
 import { Field, Float, InputType, Int } from 'type-graphql';
-import { BackorderReasonEnum, OrderPriorityEnum, OrderStatusEnum } from './order-enums';
+import { BackorderReasonEnum, OrderPriorityEnum, OrderStatusEnum } from './enums';
 
 /*
  * Input types mirror the brief's JSON bodies field for field, so a validation error's field path

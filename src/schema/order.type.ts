@@ -1,6 +1,6 @@
 import { GraphQLDateTime } from 'graphql-scalars';
 import { Directive, Field, Float, ID, Int, ObjectType } from 'type-graphql';
-import { BackorderReasonEnum, BackorderStatusEnum, OrderPriorityEnum, OrderStatusEnum } from './order-enums';
+import { BackorderReasonEnum, BackorderStatusEnum, OrderPriorityEnum, OrderStatusEnum } from './enums';
 import { Customer, Wave } from './external-entities';
 
 @ObjectType({ description: 'One order line' })

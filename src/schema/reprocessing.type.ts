@@ -1,6 +1,6 @@
 import { GraphQLDateTime } from 'graphql-scalars';
 import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
-import { OrderStatusEnum } from './order-enums';
+import { OrderStatusEnum } from './enums';
 import { Order } from './order.type';
 
 @InputType({ description: 'A failed processing attempt, as the orchestrator reports it' })

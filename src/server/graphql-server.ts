@@ -45,7 +45,10 @@ function metricsPlugin(services: AppServices): ApolloServerPlugin<GraphQLContext
           if (operation?.operation === 'mutation') {
             const { userId, tenantId, correlationId } = contextValue.request;
             const fields = operation.selectionSet.selections.flatMap((selection) => (selection.kind === 'Field' ? [selection.name.value] : []));
-            services.logger.info({ audit: { subject: userId, tenantId, operation: fields.join(','), operationName: operationName ?? null, outcome, correlationId } }, 'audit');
+            services.logger.info(
+              { audit: { subject: userId, tenantId, operation: fields.join(','), operationName: operationName ?? null, outcome, correlationId } },
+              'audit',
+            );
           }
         },
       };
@@ -64,7 +67,10 @@ export function createGraphQLServer(schema: GraphQLSchema, httpServer: Server, s
       onConnect: async (ctx) => {
         try {
           const authorization = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
-          ctx.extra.caller = await services.authenticator.authenticate(typeof authorization === 'string' ? authorization : undefined, ctx.extra.request.headers);
+          ctx.extra.caller = await services.authenticator.authenticate(
+            typeof authorization === 'string' ? authorization : undefined,
+            ctx.extra.request.headers,
+          );
           return true;
         } catch (error) {
           if (!(error instanceof InvalidToken)) throw error;

@@ -29,7 +29,9 @@ export function healthRoutes(services: AppServices, readiness: Readiness): Route
   router.get('/ready', async (_req, res) => {
     const [mongodb, kafka] = await Promise.all([check(() => pingMongo(services.mongo)), check(() => services.kafka.ping())]);
     const checks = { mongodb, kafka };
-    const failed = Object.entries(checks).filter(([, result]) => result.status === 'down').map(([name]) => name);
+    const failed = Object.entries(checks)
+      .filter(([, result]) => result.status === 'down')
+      .map(([name]) => name);
     if (!readiness.accepting) failed.unshift('shutdown');
     if (failed.length === 0) {
       res.json({ status: 'ready', checks });

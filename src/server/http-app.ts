@@ -5,7 +5,7 @@ import cors, { type CorsOptions } from 'cors';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import type { AppServices } from '../app-services';
-import { CORRELATION_HEADER, contextFromHeaders, runWithContext, type RequestContext } from '../observability/request-context';
+import { CORRELATION_HEADER, contextFromHeaders, type RequestContext } from '../observability/request-context';
 import { restApi } from '../rest/rest-api';
 import { healthRoutes, type Readiness } from './health.routes';
 import { apiGuards } from './request-guards';
@@ -20,13 +20,13 @@ declare module 'http' {
   }
 }
 
-/** Gives each request its correlation context (echoed on the response) and runs the rest of the chain inside it. */
+/** Gives each request its correlation context (`req.wms`, echoed on the response). */
 const correlation: RequestHandler = (req, res, next) => {
   const context = contextFromHeaders(req.headers);
   req.wms = context;
   res.setHeader('X-WMS-Correlation-ID', context.correlationId);
   res.setHeader('X-Request-ID', context.requestId);
-  runWithContext(context, next);
+  next();
 };
 
 function requestMetrics(services: AppServices): RequestHandler {
@@ -45,7 +45,16 @@ function corsOptions(origins: string[]): CorsOptions {
   return {
     origin: origins,
     methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
-    allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'If-Match', 'X-WMS-Correlation-ID', 'X-WMS-Wave-Number', 'X-WMS-Workflow-ID', 'traceparent'],
+    allowedHeaders: [
+      'Authorization',
+      'Content-Type',
+      'Idempotency-Key',
+      'If-Match',
+      'X-WMS-Correlation-ID',
+      'X-WMS-Wave-Number',
+      'X-WMS-Workflow-ID',
+      'traceparent',
+    ],
     exposedHeaders: ['ETag', 'Location', 'Retry-After', 'RateLimit', 'RateLimit-Policy', 'X-WMS-Correlation-ID', 'X-Request-ID', 'WWW-Authenticate'],
     maxAge: 600,
   };

@@ -19,7 +19,10 @@ type Refusal = (res: Response, status: number, code: string, message: string, he
 
 /** GraphQL over HTTP answers refusals as GraphQL errors with the HTTP status a client library can act on. */
 const graphqlRefusal: Refusal = (res, status, code, message, headers = {}) => {
-  res.status(status).set(headers).json({ errors: [{ message, extensions: { code } }] });
+  res
+    .status(status)
+    .set(headers)
+    .json({ errors: [{ message, extensions: { code } }] });
 };
 
 export function apiGuards(services: AppServices): ApiGuards {

@@ -73,7 +73,9 @@ export class DeadLetterStatsRepository {
     await Promise.all(
       read.shardBounds
         .filter((shard) => shard.unresolvedSince === null || shard.unresolvedSince < bound)
-        .map((shard) => this.collection.updateOne({ _id: shard.id, unresolvedSince: shard.unresolvedSince ?? { $exists: false } }, { $set: { unresolvedSince: bound } })),
+        .map((shard) =>
+          this.collection.updateOne({ _id: shard.id, unresolvedSince: shard.unresolvedSince ?? { $exists: false } }, { $set: { unresolvedSince: bound } }),
+        ),
     );
   }
 

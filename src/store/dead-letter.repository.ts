@@ -1,21 +1,11 @@
 import type { FilterQuery } from 'mongoose';
 import { olderThanCutoff } from '../models/dead-letter';
 import { counterKey, type DeadLetterCounters } from '../models/dead-letter-stats';
-import type { DeadLetterListQuery, RetryEligibilityQuery } from '../models/order.input';
-import { isDueForRetry } from '../models/order.rules';
-import { ORDER_STATUSES, type DeadLetterEntry, type Order } from '../models/order.types';
-import { STORAGE_ONLY_FIELDS, type OrderDoc, type OrderModel } from './order.document';
-
-/** A DLQ entry as read: the entry plus the order it belongs to. */
-export interface StoredDeadLetter {
-  orderId: string;
-  tenantId: string;
-  customerId: string;
-  deadLetter: DeadLetterEntry;
-}
+import type { DeadLetterListQuery } from '../models/order.input';
+import type { DeadLetterQueueItem } from '../models/order.types';
+import type { OrderDoc, OrderModel } from './order.document';
 
 const ENTRY_PROJECTION = { _id: 0, orderId: 1, tenantId: 1, customerId: 1, deadLetter: 1 } as const;
-const AGGREGATE_PROJECTION = Object.fromEntries(STORAGE_ONLY_FIELDS.map((field) => [field, 0]));
 /**
  * Orders holding a DLQ entry: those with a move date, as a range the DLQ indexes serve (every move is after 1970).
  * Ranges here are written with strict bounds (`$gt: t − 1 ms` for `≥ t`; dates have millisecond precision):
@@ -24,7 +14,7 @@ const AGGREGATE_PROJECTION = Object.fromEntries(STORAGE_ONLY_FIELDS.map((field) 
 const HAS_ENTRY = { $gt: new Date(0) } as const;
 
 /**
- * Read side of reprocessing and the dead letter queue, over the orders collection (each DLQ entry lives in its order).
+ * Read side of the dead letter queue, over the orders collection (each DLQ entry lives in its order).
  * Every query here is served by an index of order.document.ts (test/integration/store-plan.test.ts checks the plans).
  * Writes never happen here: every change goes through OrderWriter.
  */
@@ -32,18 +22,18 @@ export class DeadLetterRepository {
   constructor(private readonly model: OrderModel) {}
 
   // By `_id` alone, tenant and entry checked here (as OrderRepository.findById).
-  async findEntry(tenantId: string, orderId: string): Promise<StoredDeadLetter | null> {
+  async findEntry(tenantId: string, orderId: string): Promise<DeadLetterQueueItem | null> {
     const [entry] = await this.findEntries(tenantId, [orderId]);
     return entry ?? null;
   }
 
-  async findEntries(tenantId: string, orderIds: string[]): Promise<StoredDeadLetter[]> {
-    const found = await this.model.find({ _id: { $in: orderIds } }, ENTRY_PROJECTION).lean<StoredDeadLetter[]>();
+  async findEntries(tenantId: string, orderIds: string[]): Promise<DeadLetterQueueItem[]> {
+    const found = await this.model.find({ _id: { $in: orderIds } }, ENTRY_PROJECTION).lean<DeadLetterQueueItem[]>();
     return found.filter((entry) => entry.tenantId === tenantId && entry.deadLetter != null);
   }
 
   /** Newest first (moved to the DLQ most recently), ties by order id; `total` counts every match. */
-  async list(tenantId: string, query: DeadLetterListQuery, now: Date): Promise<{ entries: StoredDeadLetter[]; total: number }> {
+  async list(tenantId: string, query: DeadLetterListQuery, now: Date): Promise<{ entries: DeadLetterQueueItem[]; total: number }> {
     const filter: FilterQuery<OrderDoc> = { tenantId, 'deadLetter.createdAt': HAS_ENTRY };
     if (query.resolved !== null) filter['deadLetter.resolved'] = query.resolved;
     if (query.failureStatus !== null) filter['deadLetter.failureStatus'] = query.failureStatus;
@@ -55,7 +45,7 @@ export class DeadLetterRepository {
         .sort({ 'deadLetter.createdAt': -1, orderId: -1 })
         .skip(query.offset)
         .limit(query.limit)
-        .lean<StoredDeadLetter[]>(),
+        .lean<DeadLetterQueueItem[]>(),
       this.model.countDocuments(filter),
     ]);
     return { entries, total };
@@ -119,23 +109,5 @@ export class DeadLetterRepository {
     }
     // Moved after `now` by a replica whose clock is ahead.
     return oldestIn({ $gt: new Date(from - 1) });
-  }
-
-  /**
-   * Orders due for a retry (CONTRACT §2): `isDueForRetry` with the caller's `maxRetries` and statuses. The index range
-   * on `retryDueAt` (set only while an order can be retried) finds the orders whose backoff has elapsed; the caller's
-   * limits apply to those here. Oldest due first; `total` counts every match.
-   */
-  async findDueForRetry(tenantId: string, query: RetryEligibilityQuery, now: Date): Promise<{ orders: Order[]; total: number }> {
-    const statuses = new Set(query.statuses ?? ORDER_STATUSES);
-    const cursor = this.model.find({ tenantId, retryDueAt: { $lt: new Date(now.getTime() + 1) } }, AGGREGATE_PROJECTION).sort({ retryDueAt: 1, orderId: 1 }).lean<Order[]>().cursor();
-    const orders: Order[] = [];
-    let total = 0;
-    for await (const order of cursor as AsyncIterable<Order>) {
-      if (!statuses.has(order.status) || !isDueForRetry(order, now, query.maxRetries)) continue;
-      total += 1;
-      if (orders.length < query.limit) orders.push(order);
-    }
-    return { orders, total };
   }
 }

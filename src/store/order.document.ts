@@ -117,4 +117,15 @@ export function orderModel(connection: Connection): OrderModel {
 }
 
 /** Fields that belong to storage, never to the aggregate. */
-export const STORAGE_ONLY_FIELDS = ['_id', 'retryDueAt', 'outbox', 'outboxPending', 'outboxSeq', 'outboxPublishedSeq', 'outboxLeaseOwner', 'outboxLeaseUntil'] as const;
+export const STORAGE_ONLY_FIELDS = [
+  '_id',
+  'retryDueAt',
+  'outbox',
+  'outboxPending',
+  'outboxSeq',
+  'outboxPublishedSeq',
+  'outboxLeaseOwner',
+  'outboxLeaseUntil',
+] as const;
+/** Reads the aggregate (src/models/order.types.ts): every field but the storage-only ones. */
+export const AGGREGATE_PROJECTION = Object.fromEntries(STORAGE_ONLY_FIELDS.map((field) => [field, 0]));

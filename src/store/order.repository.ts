@@ -6,7 +6,7 @@ import { retryDueAt } from '../models/order.rules';
 import type { Order, OrderStatus, Priority } from '../models/order.types';
 import type { RequestContext } from '../observability/request-context';
 import { activeTraceparent } from '../observability/tracing';
-import { STORAGE_ONLY_FIELDS, type OrderDoc, type OrderModel, type OutboxEntryDoc } from './order.document';
+import { AGGREGATE_PROJECTION, STORAGE_ONLY_FIELDS, type OrderDoc, type OrderModel, type OutboxEntryDoc } from './order.document';
 import type { DeadLetterStatsRepository } from './dead-letter-stats.repository';
 import type { OutboxLease } from './outbox.repository';
 
@@ -30,7 +30,6 @@ export interface OrderListFilter {
   customerId?: string;
 }
 
-const AGGREGATE_PROJECTION = Object.fromEntries(STORAGE_ONLY_FIELDS.map((field) => [field, 0]));
 /** The aggregate plus `outboxSeq`, which the next write's events continue from, and the lease on unpublished events. */
 const FOR_CHANGE_FIELDS: ReadonlyArray<string> = ['outboxSeq', 'outboxLeaseOwner', 'outboxLeaseUntil'];
 const FOR_CHANGE_PROJECTION = Object.fromEntries(STORAGE_ONLY_FIELDS.filter((field) => !FOR_CHANGE_FIELDS.includes(field)).map((field) => [field, 0]));
@@ -151,7 +150,8 @@ export class OrderRepository {
         result = await this.model.collection.updateOne({ ...filter, outboxLeaseOwner: null }, withEvents(leaseFields(lease)), { session });
       }
       if (result.matchedCount !== 1) throw new ConcurrentWrite(next.orderId);
-      if (session) await this.deadLetterStats.apply(next.tenantId, next.orderId, statsDelta, statsDelta.unresolved === 1 ? next.deadLetter!.createdAt : null, session);
+      if (session)
+        await this.deadLetterStats.apply(next.tenantId, next.orderId, statsDelta, statsDelta.unresolved === 1 ? next.deadLetter!.createdAt : null, session);
     };
     try {
       if (Object.keys(statsDelta).length === 0) await write();
@@ -215,7 +215,9 @@ function isWriteConflict(error: unknown): boolean {
 }
 
 function hasErrorLabel(error: unknown, label: string): boolean {
-  return typeof (error as { hasErrorLabel?: unknown })?.hasErrorLabel === 'function' && (error as { hasErrorLabel(label: string): boolean }).hasErrorLabel(label);
+  return (
+    typeof (error as { hasErrorLabel?: unknown })?.hasErrorLabel === 'function' && (error as { hasErrorLabel(label: string): boolean }).hasErrorLabel(label)
+  );
 }
 
 /** No lease (a replica without a relay) leaves the events to the sweeping replica at once, not after a stale lease. */

@@ -1,11 +1,11 @@
 import { readDeadLetterQueueChangedNotice } from '../events/live-events';
 import type { DeadLetterChangeKind } from '../models/dead-letter';
-import type { StoredDeadLetter } from '../store/dead-letter.repository';
+import type { DeadLetterQueueItem } from '../models/order.types';
 import type { DeadLetterQueries, DeadLetterStatsRead } from './dead-letter-queries';
 
 export interface DeadLetterQueueChange {
   kind: DeadLetterChangeKind;
-  entry: StoredDeadLetter;
+  entry: DeadLetterQueueItem;
   /** The queue's statistics as this replica reads them on receipt of the change. */
   stats: DeadLetterStatsRead;
   occurredAt: Date;

@@ -1,12 +1,11 @@
 import { statsFromCounters, type DeadLetterStats } from '../models/dead-letter-stats';
-import type { DeadLetterListQuery, RetryEligibilityQuery } from '../models/order.input';
-import { DeadLetterEntryNotFound, OrderNotFound } from '../models/order.errors';
-import type { Order } from '../models/order.types';
+import type { DeadLetterListQuery } from '../models/order.input';
+import { DeadLetterEntryNotFound } from '../models/order.errors';
+import type { DeadLetterQueueItem } from '../models/order.types';
 import type { Metrics } from '../observability/metrics';
 import type { RequestContext } from '../observability/request-context';
 import type { DeadLetterStatsRepository, TenantCounters } from '../store/dead-letter-stats.repository';
-import type { DeadLetterRepository, StoredDeadLetter } from '../store/dead-letter.repository';
-import type { OrderRepository } from '../store/order.repository';
+import type { DeadLetterRepository } from '../store/dead-letter.repository';
 
 /**
  * The statistics as read from the counters, with the oldest unresolved entry left to be found on demand: the counters
@@ -16,30 +15,29 @@ import type { OrderRepository } from '../store/order.repository';
 export type DeadLetterStatsRead = Omit<DeadLetterStats, 'oldestUnresolvedAt'> & { oldestUnresolvedAt: () => Promise<Date | null> };
 
 export interface DeadLetterPage {
-  entries: StoredDeadLetter[];
+  entries: DeadLetterQueueItem[];
   total: number;
   limit: number;
   offset: number;
 }
 
-/** Read side of reprocessing and the dead letter queue: lean reads, no locks. */
+/** Read side of the dead letter queue: its entries and statistics; lean reads, no locks. */
 export class DeadLetterQueries {
   private gaugeRefresh: Promise<void> | null = null;
 
   constructor(
     private readonly deadLetters: DeadLetterRepository,
     private readonly counters: DeadLetterStatsRepository,
-    private readonly orders: OrderRepository,
     private readonly metrics: Metrics,
   ) {}
 
-  async get(request: RequestContext, orderId: string): Promise<StoredDeadLetter> {
+  async get(request: RequestContext, orderId: string): Promise<DeadLetterQueueItem> {
     const entry = await this.deadLetters.findEntry(request.tenantId, orderId);
     if (!entry) throw new DeadLetterEntryNotFound(orderId);
     return entry;
   }
 
-  async findMany(request: RequestContext, orderIds: readonly string[]): Promise<Map<string, StoredDeadLetter>> {
+  async findMany(request: RequestContext, orderIds: readonly string[]): Promise<Map<string, DeadLetterQueueItem>> {
     const entries = await this.deadLetters.findEntries(request.tenantId, [...new Set(orderIds)]);
     return new Map(entries.map((entry) => [entry.orderId, entry]));
   }
@@ -56,16 +54,6 @@ export class DeadLetterQueries {
     let oldest: Promise<Date | null> | null = null;
     const oldestUnresolvedAt = () => (oldest ??= read.counters.unresolved > 0 ? this.oldestAfter(request.tenantId, read) : Promise.resolve(null));
     return { ...counted, oldestUnresolvedAt };
-  }
-
-  async retryMetadata(request: RequestContext, orderId: string): Promise<Order> {
-    const order = await this.orders.findById(request.tenantId, orderId);
-    if (!order) throw new OrderNotFound(orderId);
-    return order;
-  }
-
-  eligibleForRetry(request: RequestContext, query: RetryEligibilityQuery): Promise<{ orders: Order[]; total: number }> {
-    return this.deadLetters.findDueForRetry(request.tenantId, query, new Date());
   }
 
   /**

@@ -16,9 +16,7 @@ export class DeadLetterQueue {
 
   async resolve(request: RequestContext, orderId: string, input: DlqResolutionInput): Promise<Order> {
     const resolution = { resolution: input.resolution, notes: input.notes, resolvedBy: resolverOf(input.resolvedBy, request.userId) };
-    const order = await this.writer.change(orderId, request, (current) =>
-      resolveDeadLetter(current, resolution, decisionContext(request)),
-    );
+    const order = await this.writer.change(orderId, request, (current) => resolveDeadLetter(current, resolution, decisionContext(request)));
     this.metrics.dlqResolutions.inc({ resolution: input.resolution });
     return order;
   }

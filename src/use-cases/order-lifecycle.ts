@@ -29,7 +29,12 @@ export class OrderLifecycle {
   ) {}
 
   create(request: RequestContext, command: CreateOrderCommand): Promise<Order> {
-    const decision = createOrder(command, { ...decisionContext(request), orderId: newOrderId(), tenantId: request.tenantId, maxRetries: this.config.MAX_RETRIES });
+    const decision = createOrder(command, {
+      ...decisionContext(request),
+      orderId: newOrderId(),
+      tenantId: request.tenantId,
+      maxRetries: this.config.MAX_RETRIES,
+    });
     return this.writer.create(decision, request);
   }
 
@@ -66,12 +71,9 @@ export class OrderLifecycle {
   }
 
   recordPartialFulfillment(request: RequestContext, orderId: string, lines: FulfilmentReport[], expectedVersion?: number | null): Promise<Order> {
-    return this.writer.change(
-      orderId,
-      request,
-      (order) => recordPartialFulfillment(order, { lines, newBackorderId }, decisionContext(request)),
-      { expectedVersion },
-    );
+    return this.writer.change(orderId, request, (order) => recordPartialFulfillment(order, { lines, newBackorderId }, decisionContext(request)), {
+      expectedVersion,
+    });
   }
 
   async fulfillBackorder(request: RequestContext, backorderId: string): Promise<Order> {

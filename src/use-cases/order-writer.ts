@@ -46,12 +46,7 @@ export class OrderWriter {
     return decision.order;
   }
 
-  change(
-    orderId: string,
-    context: RequestContext,
-    decide: (order: Order) => Decision,
-    options: { expectedVersion?: number | null } = {},
-  ): Promise<Order> {
+  change(orderId: string, context: RequestContext, decide: (order: Order) => Decision, options: { expectedVersion?: number | null } = {}): Promise<Order> {
     return this.queue.run(orderId, () => this.decideAndWrite(orderId, context, decide, options));
   }
 
@@ -72,7 +67,14 @@ export class OrderWriter {
       let stored: StoredEvents;
       try {
         const statsDelta = deadLetterStatsDelta(loaded.order.deadLetter, decision.order.deadLetter);
-        stored = await this.repository.update(loaded, decision.order, this.pendingEvents(loaded.order, decision), context, this.relay.leaseForNewEvents(), statsDelta);
+        stored = await this.repository.update(
+          loaded,
+          decision.order,
+          this.pendingEvents(loaded.order, decision),
+          context,
+          this.relay.leaseForNewEvents(),
+          statsDelta,
+        );
       } catch (error) {
         if (!(error instanceof ConcurrentWrite)) throw error;
         if (options.expectedVersion != null) throw new VersionMismatch(options.expectedVersion, options.expectedVersion + 1);

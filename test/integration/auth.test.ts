@@ -18,10 +18,11 @@ import WebSocket from 'ws';
 import { SCOPES, FIELD_SCOPES } from '../../src/auth/scopes';
 import { restRoutes } from '../../src/rest/rest-api';
 import { restRouteScopes } from '../../src/rest/rest-scopes';
-import { buildOrderSubgraph, createPubSubBus } from '../../src/schema/build-schema';
+import { createLiveBus } from '../../src/events/live-bus';
+import { buildOrderSubgraph } from '../../src/schema/build-schema';
 import type { RunningOrderService } from '../../src/order-service';
 import { CREATE_ORDER, createOrder, ok } from '../support/graphql-client';
-import { MOVE_TO_DLQ, RESOLVE, EventCollector } from '../support/dlq-support';
+import { MOVE_TO_DLQ, EventCollector } from '../support/dlq-support';
 import { orderInput } from '../support/order-factory';
 import { rest, restOrderBody } from '../support/rest-client';
 import { bearer, testToken } from '../support/test-auth';
@@ -54,7 +55,11 @@ function sample(type: GraphQLInputType): unknown {
   if (type instanceof GraphQLList) return [sample(type.ofType)];
   if (type instanceof GraphQLEnumType) return type.getValues()[0].name;
   if (type instanceof GraphQLInputObjectType) {
-    return Object.fromEntries(Object.values(type.getFields()).filter((field) => field.type instanceof GraphQLNonNull).map((field) => [field.name, sample(field.type)]));
+    return Object.fromEntries(
+      Object.values(type.getFields())
+        .filter((field) => field.type instanceof GraphQLNonNull)
+        .map((field) => [field.name, sample(field.type)]),
+    );
   }
   const name = getNamedType(type).name;
   return name === 'Int' || name === 'Float' ? 1 : name === 'Boolean' ? true : name === 'DateTime' ? '2099-01-01T00:00:00Z' : 'X';
@@ -78,7 +83,7 @@ describe('callers: tokens and scopes on every REST route and GraphQL field', () 
 
   beforeAll(async () => {
     service = await startTestService();
-    schema = await buildOrderSubgraph(createPubSubBus());
+    schema = await buildOrderSubgraph(createLiveBus());
   });
   afterAll(() => service?.stop());
 
@@ -92,8 +97,13 @@ describe('callers: tokens and scopes on every REST route and GraphQL field', () 
       for (const variant of await tokenVariants(scope)) {
         const response = await rest(service, route.method, path, { body, headers: { authorization: variant.authorization } });
         checked += 1;
-        const ok401 = variant.expected === 401 && response.status === 401 && response.body.code === 'UNAUTHENTICATED' && /^Bearer /.test(response.headers.get('www-authenticate') ?? '');
-        const ok403 = variant.expected === 403 && response.status === 403 && response.body.code === 'FORBIDDEN' && response.body.details?.requiredScope === scope;
+        const ok401 =
+          variant.expected === 401 &&
+          response.status === 401 &&
+          response.body.code === 'UNAUTHENTICATED' &&
+          /^Bearer /.test(response.headers.get('www-authenticate') ?? '');
+        const ok403 =
+          variant.expected === 403 && response.status === 403 && response.body.code === 'FORBIDDEN' && response.body.details?.requiredScope === scope;
         const answered = variant.expected === 'answered' && response.status !== 401 && response.status !== 403 && response.status < 500;
         if (!(ok401 || ok403 || answered)) failures.push(`${route.method} ${route.path} ${variant.name}: ${response.status} ${JSON.stringify(response.body)}`);
       }
@@ -105,7 +115,9 @@ describe('callers: tokens and scopes on every REST route and GraphQL field', () 
   it('GraphQL: the same matrix over every query and mutation of the schema', async () => {
     const failures: string[] = [];
     const fields = [
-      ...Object.keys(schema.getQueryType()!.getFields()).filter((name) => !name.startsWith('_')).map((name) => ['query', name] as const),
+      ...Object.keys(schema.getQueryType()!.getFields())
+        .filter((name) => !name.startsWith('_'))
+        .map((name) => ['query', name] as const),
       ...Object.keys(schema.getMutationType()!.getFields()).map((name) => ['mutation', name] as const),
     ];
     for (const [kind, fieldName] of fields) {
@@ -121,7 +133,13 @@ describe('callers: tokens and scopes on every REST route and GraphQL field', () 
         const code = result.errors?.[0]?.extensions?.code;
         const ok401 = variant.expected === 401 && response.status === 401 && code === 'UNAUTHENTICATED';
         const ok403 = variant.expected === 403 && code === 'FORBIDDEN' && result.errors?.[0]?.extensions?.requiredScope === requirement;
-        const answered = variant.expected === 'answered' && response.status !== 401 && code !== 'FORBIDDEN' && code !== 'UNAUTHENTICATED' && code !== 'INTERNAL_SERVER_ERROR' && code !== 'GRAPHQL_VALIDATION_FAILED';
+        const answered =
+          variant.expected === 'answered' &&
+          response.status !== 401 &&
+          code !== 'FORBIDDEN' &&
+          code !== 'UNAUTHENTICATED' &&
+          code !== 'INTERNAL_SERVER_ERROR' &&
+          code !== 'GRAPHQL_VALIDATION_FAILED';
         if (!(ok401 || ok403 || answered)) failures.push(`${fieldName} ${variant.name}: ${response.status} ${JSON.stringify(result.errors ?? result)}`);
       }
     }
@@ -133,24 +151,66 @@ describe('callers: tokens and scopes on every REST route and GraphQL field', () 
     const order = await createOrder(service);
     await ok(service, MOVE_TO_DLQ, { orderId: order.id, failureStatus: 'picking', failureReason: 'jammed' });
     const reader = { authorization: await bearer({ scopes: ['dlq:read'] }) };
-    const entry = await graphql(service, `query($id: ID!) { deadLetterEntry(orderId: $id) { orderId originalOrder { customerId } } }`, { id: order.id }, reader);
+    const entry = await graphql(
+      service,
+      `
+        query ($id: ID!) {
+          deadLetterEntry(orderId: $id) {
+            orderId
+            originalOrder {
+              customerId
+            }
+          }
+        }
+      `,
+      { id: order.id },
+      reader,
+    );
     expect(entry.errors).toBeUndefined();
-    const withOrder = await graphql(service, `query($id: ID!) { deadLetterEntry(orderId: $id) { orderId order { id } } }`, { id: order.id }, reader);
+    const withOrder = await graphql(
+      service,
+      `
+        query ($id: ID!) {
+          deadLetterEntry(orderId: $id) {
+            orderId
+            order {
+              id
+            }
+          }
+        }
+      `,
+      { id: order.id },
+      reader,
+    );
     expect(withOrder.errors?.[0]).toMatchObject({ extensions: { code: 'FORBIDDEN', requiredScope: 'orders:read' } });
   });
 
   it('the actor is the token subject: on the status history, and as resolvedBy (another name in the request is refused)', async () => {
     const picker = { authorization: await bearer({ sub: 'picker-17' }) };
     const order = await ok(service, CREATE_ORDER, { input: orderInput() }, picker);
-    const validated = await ok(service, `mutation($id: ID!) { validateOrder(id: $id) { statusHistory { to actor } } }`, { id: order.id }, { authorization: await bearer({ sub: 'supervisor-3' }) });
-    expect(validated.statusHistory).toEqual([{ to: 'RECEIVED', actor: 'picker-17' }, { to: 'VALIDATED', actor: 'supervisor-3' }]);
+    const validated = await ok(
+      service,
+      `mutation($id: ID!) { validateOrder(id: $id) { statusHistory { to actor } } }`,
+      { id: order.id },
+      { authorization: await bearer({ sub: 'supervisor-3' }) },
+    );
+    expect(validated.statusHistory).toEqual([
+      { to: 'RECEIVED', actor: 'picker-17' },
+      { to: 'VALIDATED', actor: 'supervisor-3' },
+    ]);
 
     await ok(service, MOVE_TO_DLQ, { orderId: order.id, failureStatus: 'picking', failureReason: 'jammed' }, picker);
     const supervisor = { authorization: await bearer({ sub: 'supervisor-3' }) };
-    const impersonating = await rest(service, 'PATCH', `/dead-letter-queue/${order.id}/resolve`, { body: { resolution: 'escalated', resolvedBy: 'someone-else' }, headers: supervisor });
+    const impersonating = await rest(service, 'PATCH', `/dead-letter-queue/${order.id}/resolve`, {
+      body: { resolution: 'escalated', resolvedBy: 'someone-else' },
+      headers: supervisor,
+    });
     expect(impersonating.status).toBe(400);
     expect(impersonating.body.message).toContain('resolvedBy');
-    const resolved = await rest(service, 'PATCH', `/dead-letter-queue/${order.id}/resolve`, { body: { resolution: 'escalated', resolvedBy: 'supervisor-3' }, headers: supervisor });
+    const resolved = await rest(service, 'PATCH', `/dead-letter-queue/${order.id}/resolve`, {
+      body: { resolution: 'escalated', resolvedBy: 'supervisor-3' },
+      headers: supervisor,
+    });
     expect(resolved.status).toBe(200);
     expect(resolved.body.resolvedBy).toBe('supervisor-3');
   });
@@ -183,7 +243,18 @@ describe('tenants never meet', () => {
     // Another tenant's order does not exist for B: 404, the same answer as an id nobody has.
     const crossRead = await rest(service, 'GET', `/orders/${ofA.id}`, { headers: b });
     expect(crossRead.status).toBe(404);
-    const crossGraphQL = await graphql(service, `query($id: ID!) { order(id: $id) { id } }`, { id: ofA.id }, b);
+    const crossGraphQL = await graphql(
+      service,
+      `
+        query ($id: ID!) {
+          order(id: $id) {
+            id
+          }
+        }
+      `,
+      { id: ofA.id },
+      b,
+    );
     expect(crossGraphQL.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
     const crossWrite = await rest(service, 'PUT', `/orders/${ofA.id}/cancel`, { body: { reason: 'not mine' }, headers: b });
     expect(crossWrite.status).toBe(404);
@@ -201,9 +272,32 @@ describe('tenants never meet', () => {
     expect((await rest(service, 'GET', `/dead-letter-queue/${ofA.id}`, { headers: b })).status).toBe(404);
     expect((await rest(service, 'GET', `/reprocessing/orders/${ofA.id}/retry-count`, { headers: b })).status).toBe(404);
     const dueOf = async (headers: { authorization: string }) =>
-      (await graphql(service, `{ ordersEligibleForRetry(maxRetries: 5) { total items { order { id } } } }`, {}, headers)).data?.ordersEligibleForRetry;
+      (
+        await graphql(
+          service,
+          `
+            {
+              ordersEligibleForRetry(maxRetries: 5) {
+                total
+                items {
+                  order {
+                    id
+                  }
+                }
+              }
+            }
+          `,
+          {},
+          headers,
+        )
+      ).data?.ordersEligibleForRetry;
     const ofC = await ok(service, CREATE_ORDER, { input: orderInput({ customerId: 'CUST-A' }) }, a);
-    await ok(service, `mutation($id: ID!) { incrementRetryCount(orderId: $id, input: { failureReason: "x", failedAt: "2000-01-01T00:00:00Z" }) { retryCount } }`, { id: ofC.id }, a);
+    await ok(
+      service,
+      `mutation($id: ID!) { incrementRetryCount(orderId: $id, input: { failureReason: "x", failedAt: "2000-01-01T00:00:00Z" }) { retryCount } }`,
+      { id: ofC.id },
+      a,
+    );
     expect((await dueOf(a)).items.map((item: { order: { id: string } }) => item.order.id)).toContain(ofC.id);
     expect(await dueOf(b)).toEqual({ total: 0, items: [] });
 
@@ -216,7 +310,10 @@ describe('tenants never meet', () => {
     expect(createdB.headers.get('idempotent-replayed')).toBeNull();
 
     const entities = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Order { id } ... on DeadLetterEntry { orderId } } }`;
-    const representations = [{ __typename: 'Order', id: ofA.id }, { __typename: 'DeadLetterEntry', orderId: ofA.id }];
+    const representations = [
+      { __typename: 'Order', id: ofA.id },
+      { __typename: 'DeadLetterEntry', orderId: ofA.id },
+    ];
     expect((await graphql(service, entities, { r: representations }, b)).data?._entities).toEqual([null, null]);
     expect((await graphql(service, entities, { r: representations }, a)).data?._entities).toEqual([{ id: ofA.id }, { orderId: ofA.id }]);
 
@@ -228,13 +325,21 @@ describe('tenants never meet', () => {
 
   it("a DLQ change of tenant A never reaches tenant B's subscriber; order status feeds too", async () => {
     const wsUrl = `${service.url.replace('http', 'ws')}/graphql`;
-    const clientOf = (authorization: string) => createClient({ url: wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, lazy: false, connectionParams: { authorization } });
+    const clientOf = (authorization: string) =>
+      createClient({ url: wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, lazy: false, connectionParams: { authorization } });
     const clientA = clientOf(a.authorization);
     const clientB = clientOf(b.authorization);
     const seen = { a: [] as string[], b: [] as string[], statusB: [] as string[] };
     const order = await ok(service, CREATE_ORDER, { input: orderInput() }, a);
     const subscribe = (client: ReturnType<typeof clientOf>, query: string, variables: Record<string, unknown>, into: string[]) =>
-      client.subscribe({ query, variables }, { next: (result) => into.push(JSON.stringify(result.data ?? result.errors)), error: (error) => into.push(`error ${String(error)}`), complete: () => undefined });
+      client.subscribe(
+        { query, variables },
+        {
+          next: (result) => into.push(JSON.stringify(result.data ?? result.errors)),
+          error: (error) => into.push(`error ${String(error)}`),
+          complete: () => undefined,
+        },
+      );
     const dlq = 'subscription { deadLetterQueueChanged { kind entry { orderId } } }';
     const stops = [
       subscribe(clientA, dlq, {}, seen.a),
@@ -267,8 +372,18 @@ describe('graphql-ws connections', () => {
 
   const closeCodeOf = (connectionParams: Record<string, unknown> | undefined) =>
     new Promise<number>((resolve) => {
-      const client = createClient({ url: `${service.url.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, retryAttempts: 0, lazy: false, connectionParams, on: { closed: (event) => resolve((event as { code: number }).code) } });
-      client.subscribe({ query: 'subscription { deadLetterQueueChanged { kind } }' }, { next: () => undefined, error: () => void client.dispose(), complete: () => undefined });
+      const client = createClient({
+        url: `${service.url.replace('http', 'ws')}/graphql`,
+        webSocketImpl: WebSocket,
+        retryAttempts: 0,
+        lazy: false,
+        connectionParams,
+        on: { closed: (event) => resolve((event as { code: number }).code) },
+      });
+      client.subscribe(
+        { query: 'subscription { deadLetterQueueChanged { kind } }' },
+        { next: () => undefined, error: () => void client.dispose(), complete: () => undefined },
+      );
     });
 
   it('are closed with 4401 without a token or with a bad one', async () => {
@@ -280,7 +395,13 @@ describe('graphql-ws connections', () => {
   it('a token without dlq:read cannot subscribe to the DLQ feed (FORBIDDEN), one with it can', async () => {
     const attempt = (authorization: string) =>
       new Promise<unknown>((resolve) => {
-        const client = createClient({ url: `${service.url.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, retryAttempts: 0, lazy: false, connectionParams: { authorization } });
+        const client = createClient({
+          url: `${service.url.replace('http', 'ws')}/graphql`,
+          webSocketImpl: WebSocket,
+          retryAttempts: 0,
+          lazy: false,
+          connectionParams: { authorization },
+        });
         client.subscribe(
           { query: 'subscription { deadLetterQueueChanged { kind } }' },
           { next: (result) => resolve(result), error: (error) => resolve({ error }), complete: () => resolve('completed') },
@@ -354,14 +475,22 @@ describe('abuse limits and browser access', () => {
     const limited = await rest(service, 'GET', '/orders', { headers: busy });
     expect(limited.body.code).toBe('TOO_MANY_REQUESTS');
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
-    const viaGraphQL = await fetch(`${service.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...busy }, body: JSON.stringify({ query: '{ orderServiceInfo { name } }' }) });
+    const viaGraphQL = await fetch(`${service.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...busy },
+      body: JSON.stringify({ query: '{ orderServiceInfo { name } }' }),
+    });
     expect(viaGraphQL.status).toBe(429);
     expect(viaGraphQL.headers.get('retry-after')).toBeTruthy();
     expect((await rest(service, 'GET', '/orders', { headers: { authorization: await bearer({ sub: 'calm-client' }) } })).status).toBe(200);
   });
 
   it('allows CORS for the configured origin only, and sends security headers; /docs has a strict CSP', async () => {
-    const preflight = (origin: string) => fetch(`${service.url}/api/v1/orders`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' } });
+    const preflight = (origin: string) =>
+      fetch(`${service.url}/api/v1/orders`, {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' },
+      });
     const allowed = await preflight('https://console.example.com');
     expect(allowed.headers.get('access-control-allow-origin')).toBe('https://console.example.com');
     expect(allowed.headers.get('access-control-allow-headers')?.toLowerCase()).toContain('authorization');
@@ -375,4 +504,3 @@ describe('abuse limits and browser access', () => {
     expect(health.status).toBe(200); // open
   });
 });
-

@@ -31,7 +31,13 @@ function wsUrl(httpUrl: string): string {
 }
 
 function wsClient(httpUrl: string): Client {
-  return createClient({ url: wsUrl(httpUrl), webSocketImpl: WebSocket, retryAttempts: 0, lazy: false, connectionParams: async () => ({ authorization: await defaultAuthorization() }) });
+  return createClient({
+    url: wsUrl(httpUrl),
+    webSocketImpl: WebSocket,
+    retryAttempts: 0,
+    lazy: false,
+    connectionParams: async () => ({ authorization: await defaultAuthorization() }),
+  });
 }
 
 /** Subscribes and records every result (with its arrival time) and error; returns the unsubscribe function. */
@@ -98,13 +104,24 @@ describe('deadLetterQueueChanged across two replicas', () => {
         createdAt: expect.any(String),
         order: { id: order.id, deadLettered: true },
       },
-      stats: { totalEntries: 1, unresolvedCount: 1, resolvedCount: 0, byFailureStatus: [{ failureStatus: 'picking', count: 1 }], oldestUnresolvedAt: expect.any(String) },
+      stats: {
+        totalEntries: 1,
+        unresolvedCount: 1,
+        resolvedCount: 0,
+        byFailureStatus: [{ failureStatus: 'picking', count: 1 }],
+        oldestUnresolvedAt: expect.any(String),
+      },
     });
     // Searched for only because this subscription selects it: the one unresolved entry is the oldest.
     expect(added.data.stats.oldestUnresolvedAt).toBe(added.data.entry.createdAt);
 
     const resolvedAt = Date.now();
-    await ok(writer, RESOLVE, { orderId: order.id, resolution: 'ESCALATED', resolvedBy: 'SUPERVISOR-001' }, { authorization: await bearer({ sub: 'SUPERVISOR-001' }) });
+    await ok(
+      writer,
+      RESOLVE,
+      { orderId: order.id, resolution: 'ESCALATED', resolvedBy: 'SUPERVISOR-001' },
+      { authorization: await bearer({ sub: 'SUPERVISOR-001' }) },
+    );
     await eventually(() => expect(all.received).toHaveLength(2), 2_000, 10);
     const resolved = all.received[1];
     expect(resolved.data).toMatchObject({
@@ -129,10 +146,15 @@ describe('deadLetterQueueChanged across two replicas', () => {
     await eventually(async () => expect(await activeSubscriptions(reader)).toBe(1));
     const order = await createOrder(writer, { customerId: 'CUST-LIVE-2' });
     for (let i = 0; i < 5; i += 1) {
-      await ok(writer, `mutation ($orderId: ID!) { incrementRetryCount(orderId: $orderId, input: { failureReason: "offline" }) { retryCount } }`, { orderId: order.id });
+      await ok(writer, `mutation ($orderId: ID!) { incrementRetryCount(orderId: $orderId, input: { failureReason: "offline" }) { retryCount } }`, {
+        orderId: order.id,
+      });
     }
     await eventually(() => expect(live.received).toHaveLength(1), 2_000, 10);
-    expect(live.received[0].data).toMatchObject({ kind: 'ADDED', entry: { orderId: order.id, retryCount: 5, failureReason: 'offline', failureStatus: 'received' } });
+    expect(live.received[0].data).toMatchObject({
+      kind: 'ADDED',
+      entry: { orderId: order.id, retryCount: 5, failureReason: 'offline', failureStatus: 'received' },
+    });
     live.unsubscribe();
     await eventually(async () => expect(await activeSubscriptions(reader)).toBe(0));
   });
@@ -161,7 +183,9 @@ describe('deadLetterQueueChanged on one replica', () => {
       await eventually(async () => expect(await activeSubscriptions(service)).toBe(MAX_SUBSCRIPTIONS_PER_CONNECTION));
       const refused = subscribe(client);
       await eventually(() => expect(refused.failures).toHaveLength(1), 5_000);
-      expect(refused.failures[0]).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: 'FORBIDDEN', maxSubscriptionsPerConnection: 20 }) })]);
+      expect(refused.failures[0]).toEqual([
+        expect.objectContaining({ extensions: expect.objectContaining({ code: 'FORBIDDEN', maxSubscriptionsPerConnection: 20 }) }),
+      ]);
       expect(await metric(service, 'graphql_subscriptions_refused_total')).toBe(1);
 
       open[0].unsubscribe();
@@ -231,16 +255,22 @@ describe('deadLetterQueueChanged on one replica', () => {
         else for (const client of clients) client.terminate();
         await Promise.all(clients.map((client) => client.dispose()));
       }
-      await eventually(async () => {
-        expect(await gauge()).toBe(baseline);
-        expect(listeners()).toBe(baseline); // the PubSub listeners behind the iterators are gone too
-      }, 10_000, 10);
+      await eventually(
+        async () => {
+          expect(await gauge()).toBe(baseline);
+          expect(listeners()).toBe(baseline); // the PubSub listeners behind the iterators are gone too
+        },
+        10_000,
+        10,
+      );
       if (batch === 0) heapBaseline = heapNow();
     }
 
     const heapAfter = heapNow();
     const growthMb = (heapAfter - heapBaseline) / 1024 / 1024;
-    process.stdout.write(`subscription leak check: heap ${Math.round(heapBaseline / 1024 / 1024)} MB → ${Math.round(heapAfter / 1024 / 1024)} MB (${growthMb.toFixed(1)} MB)\n`);
+    process.stdout.write(
+      `subscription leak check: heap ${Math.round(heapBaseline / 1024 / 1024)} MB → ${Math.round(heapAfter / 1024 / 1024)} MB (${growthMb.toFixed(1)} MB)\n`,
+    );
     expect(await gauge()).toBe(baseline);
     expect(await activeSubscriptions(service)).toBe(baseline);
     expect(growthMb).toBeLessThan(15);

@@ -117,10 +117,14 @@ describe('dead letter queue: list and statistics on a seeded queue', () => {
   });
 
   it('reports the unresolved entries and the oldest one’s age on /metrics', async () => {
-    await eventually(async () => {
-      expect(await metric(service, 'dlq_entries_unresolved')).toBe(4);
-      expect(await metric(service, 'dlq_oldest_unresolved_age_seconds')).toBeGreaterThanOrEqual(3 * 3600);
-    }, 10_000, 250);
+    await eventually(
+      async () => {
+        expect(await metric(service, 'dlq_entries_unresolved')).toBe(4);
+        expect(await metric(service, 'dlq_oldest_unresolved_age_seconds')).toBeGreaterThanOrEqual(3 * 3600);
+      },
+      10_000,
+      250,
+    );
   });
 });
 
@@ -182,30 +186,49 @@ describe('dead letter queue: resolutions', () => {
 
   it('CANCELLED cancels the order with the notes as reason and publishes wms.order.cancelled', async () => {
     const order = await heldOrder('packing');
-    const entry = await ok(service, RESOLVE, { orderId: order.id, resolution: 'CANCELLED', notes: 'Customer withdrew', resolvedBy: 'SUPERVISOR-001' }, { authorization: await bearer({ sub: 'SUPERVISOR-001' }) });
+    const entry = await ok(
+      service,
+      RESOLVE,
+      { orderId: order.id, resolution: 'CANCELLED', notes: 'Customer withdrew', resolvedBy: 'SUPERVISOR-001' },
+      { authorization: await bearer({ sub: 'SUPERVISOR-001' }) },
+    );
     expect(entry).toMatchObject({
       resolution: 'CANCELLED',
       resolvedBy: 'SUPERVISOR-001',
       order: { status: 'CANCELLED', deadLettered: false, cancellation: { reason: 'Customer withdrew' } },
     });
     const [cancelled] = await events.waitFor(order.id, 'wms.order.cancelled');
-    expect(cancelled.data).toEqual({ type: 'wms.order.cancelled', orderId: order.id, customerId: order.customerId, reason: 'Customer withdrew', timestamp: entry.resolvedAt });
+    expect(cancelled.data).toEqual({
+      type: 'wms.order.cancelled',
+      orderId: order.id,
+      customerId: order.customerId,
+      reason: 'Customer withdrew',
+      timestamp: entry.resolvedAt,
+    });
   });
 
   it('ESCALATED resolves the entry but keeps the order held: lifecycle operations and a new move are CONFLICT, resolvedBy is the caller', async () => {
     const order = await heldOrder('picking');
     const entry = await ok(service, RESOLVE, { orderId: order.id, resolution: 'ESCALATED' });
-    expect(entry).toMatchObject({ resolved: true, resolution: 'ESCALATED', resolvedBy: 'test-suite', notes: null, order: { status: 'PICKING', deadLettered: true } });
+    expect(entry).toMatchObject({
+      resolved: true,
+      resolution: 'ESCALATED',
+      resolvedBy: 'test-suite',
+      notes: null,
+      order: { status: 'PICKING', deadLettered: true },
+    });
     expect((await firstError(service, START_PACKING, { id: order.id })).extensions).toMatchObject({ code: 'CONFLICT' });
-    expect((await firstError(service, MOVE_TO_DLQ, { orderId: order.id, failureStatus: 'picking', failureReason: 'x' })).extensions).toMatchObject({ code: 'CONFLICT' });
+    expect((await firstError(service, MOVE_TO_DLQ, { orderId: order.id, failureStatus: 'picking', failureReason: 'x' })).extensions).toMatchObject({
+      code: 'CONFLICT',
+    });
     await events.waitFor(order.id, 'wms.order.moved-to-dlq');
     await new Promise((resolve) => setTimeout(resolve, 500));
-    expect(events.of(order.id).map((event) => event.type).filter((type) => type !== 'wms.order.retry-scheduled')).toEqual([
-      'wms.order.received',
-      'wms.order.validated',
-      'wms.order.wave-assigned',
-      'wms.order.moved-to-dlq',
-    ]);
+    expect(
+      events
+        .of(order.id)
+        .map((event) => event.type)
+        .filter((type) => type !== 'wms.order.retry-scheduled'),
+    ).toEqual(['wms.order.received', 'wms.order.validated', 'wms.order.wave-assigned', 'wms.order.moved-to-dlq']);
   });
 
   it.each(['MANUAL_RETRY', 'CANCELLED', 'ESCALATED'])('a second resolution after %s is a CONFLICT and changes nothing', async (first) => {
@@ -218,11 +241,31 @@ describe('dead letter queue: resolutions', () => {
 
   it('moving a released order to the DLQ again reopens its entry and keeps the earlier resolution in history', async () => {
     const order = await heldOrder();
-    const first = await ok(service, RESOLVE, { orderId: order.id, resolution: 'MANUAL_RETRY', notes: 'first try', resolvedBy: 'SUP-1' }, { authorization: await bearer({ sub: 'SUP-1' }) });
+    const first = await ok(
+      service,
+      RESOLVE,
+      { orderId: order.id, resolution: 'MANUAL_RETRY', notes: 'first try', resolvedBy: 'SUP-1' },
+      { authorization: await bearer({ sub: 'SUP-1' }) },
+    );
     const reopened = await ok(service, MOVE_TO_DLQ, { orderId: order.id, failureStatus: 'validated', failureReason: 'Address rejected by carrier' });
-    expect(reopened).toMatchObject({ failureStatus: 'validated', failureReason: 'Address rejected by carrier', retryCount: 0, resolved: false, resolution: null, order: { deadLettered: true } });
+    expect(reopened).toMatchObject({
+      failureStatus: 'validated',
+      failureReason: 'Address rejected by carrier',
+      retryCount: 0,
+      resolved: false,
+      resolution: null,
+      order: { deadLettered: true },
+    });
     expect(reopened.history).toEqual([
-      { failureStatus: 'picking', failureReason: 'Inventory unavailable', resolved: true, resolution: 'MANUAL_RETRY', resolvedBy: 'SUP-1', notes: 'first try', createdAt: first.createdAt },
+      {
+        failureStatus: 'picking',
+        failureReason: 'Inventory unavailable',
+        resolved: true,
+        resolution: 'MANUAL_RETRY',
+        resolvedBy: 'SUP-1',
+        notes: 'first try',
+        createdAt: first.createdAt,
+      },
     ]);
     const second = await ok(service, RESOLVE, { orderId: order.id, resolution: 'CANCELLED', notes: 'give up' });
     expect(second.history).toHaveLength(1);
@@ -254,12 +297,26 @@ describe('dead letter queue: resolutions', () => {
   it('resolves DeadLetterEntry references for the gateway in one batch, null for an order without an entry', async () => {
     const held = await heldOrder();
     const plain = await createOrder(service);
-    const result = await graphql(service, `query ($representations: [_Any!]!) { _entities(representations: $representations) { ... on DeadLetterEntry { orderId retryCount resolved } } }`, {
-      representations: [
-        { __typename: 'DeadLetterEntry', orderId: held.id },
-        { __typename: 'DeadLetterEntry', orderId: plain.id },
-      ],
-    });
+    const result = await graphql(
+      service,
+      `
+        query ($representations: [_Any!]!) {
+          _entities(representations: $representations) {
+            ... on DeadLetterEntry {
+              orderId
+              retryCount
+              resolved
+            }
+          }
+        }
+      `,
+      {
+        representations: [
+          { __typename: 'DeadLetterEntry', orderId: held.id },
+          { __typename: 'DeadLetterEntry', orderId: plain.id },
+        ],
+      },
+    );
     expect(result.errors).toBeUndefined();
     expect(result.data!._entities).toEqual([{ orderId: held.id, retryCount: 5, resolved: false }, null]);
   });

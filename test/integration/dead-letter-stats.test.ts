@@ -50,7 +50,10 @@ class QueueModel {
   }
 
   unresolvedIds(): string[] {
-    return [...this.entries].filter(([, entry]) => !entry.resolved).map(([orderId]) => orderId).sort();
+    return [...this.entries]
+      .filter(([, entry]) => !entry.resolved)
+      .map(([orderId]) => orderId)
+      .sort();
   }
 
   counters(): DeadLetterCounters {
@@ -78,7 +81,13 @@ function countersOf(entries: ReadonlyArray<ModelEntry>): DeadLetterCounters {
 /** The counters without the zeros a counter document keeps after its last entry left (the recount never has them). */
 function normalized(counters: DeadLetterCounters): DeadLetterCounters {
   const nonZero = (values: Record<string, number>) => Object.fromEntries(Object.entries(values).filter(([, count]) => count !== 0));
-  return { total: counters.total, unresolved: counters.unresolved, retrySum: counters.retrySum, byStatus: nonZero(counters.byStatus), byResolution: nonZero(counters.byResolution) };
+  return {
+    total: counters.total,
+    unresolved: counters.unresolved,
+    retrySum: counters.retrySum,
+    byStatus: nonZero(counters.byStatus),
+    byResolution: nonZero(counters.byResolution),
+  };
 }
 
 /** The REST stats the entries imply, computed here from the entries (not through the service's own functions). */
@@ -136,7 +145,10 @@ const moveToDlq = (service: Api, orderId: string, failureStatus: string) =>
 const recordFailure = (service: Api, orderId: string, failureStatus: string, attempt: number) =>
   rest(service, 'POST', `/reprocessing/orders/${orderId}/retry-count`, { body: { failureStatus, failureReason: `attempt ${attempt} failed` } });
 const resolveEntry = (service: Api, orderId: string, resolution: DlqResolution) =>
-  rest(service, 'PATCH', `/dead-letter-queue/${orderId}/resolve`, { body: { resolution, resolvedBy: 'SUPERVISOR-007', notes: `resolved as ${resolution}` }, headers: { authorization: supervisor } });
+  rest(service, 'PATCH', `/dead-letter-queue/${orderId}/resolve`, {
+    body: { resolution, resolvedBy: 'SUPERVISOR-007', notes: `resolved as ${resolution}` },
+    headers: { authorization: supervisor },
+  });
 
 function expectConflict(response: RestResult): void {
   expectStatus(response, 409);
@@ -179,7 +191,13 @@ function storeReaders(connection: Connection) {
     negativeCounts: async () => {
       const docs = await counterDocs();
       return docs.flatMap((doc) =>
-        Object.entries({ total: doc.total, unresolved: doc.unresolved, retrySum: doc.retrySum, ...prefixed('byStatus', doc.byStatus), ...prefixed('byResolution', doc.byResolution) })
+        Object.entries({
+          total: doc.total,
+          unresolved: doc.unresolved,
+          retrySum: doc.retrySum,
+          ...prefixed('byStatus', doc.byStatus),
+          ...prefixed('byResolution', doc.byResolution),
+        })
           .filter(([, value]) => typeof value === 'number' && value < 0)
           .map(([name, value]) => `${doc._id}.${name}=${value}`),
       );
@@ -383,7 +401,8 @@ describe('DLQ statistics under concurrent moves and resolutions over two replica
 // ---- (b) a service process killed with SIGKILL in the middle of a stream of DLQ writes ----
 
 /** One order as the stream knows it: the entry after its last acknowledged write, and the one its write in flight would leave. */
-const entryKey = (entry: ModelEntry | null) => (entry ? `${entry.failureStatus}|${entry.retryCount}|${entry.resolved ? entry.resolution : 'open'}` : 'no entry');
+const entryKey = (entry: ModelEntry | null) =>
+  entry ? `${entry.failureStatus}|${entry.retryCount}|${entry.resolved ? entry.resolution : 'open'}` : 'no entry';
 
 interface StreamedOrder {
   orderId: string;
@@ -477,7 +496,7 @@ describe('DLQ statistics after kill -9 of a service process in the middle of con
           response = await write.send(service);
           // A document the previous, killed process left inside an open transaction stays locked until the store
           // aborts it (60 s): meanwhile writes to it answer a retryable 503 with nothing stored, and are sent again.
-          for (const deadline = Date.now() + 90_000; response.status === 503 && response.headers.get('retry-after') && Date.now() < deadline && !killed; ) {
+          for (const deadline = Date.now() + 90_000; response.status === 503 && response.headers.get('retry-after') && Date.now() < deadline && !killed;) {
             await new Promise((resolve) => setTimeout(resolve, 1_000));
             response = await write.send(service);
           }
@@ -511,7 +530,12 @@ describe('DLQ statistics after kill -9 of a service process in the middle of con
     return new Map(
       docs.map((doc) => {
         const entry = doc.deadLetter
-          ? { failureStatus: doc.deadLetter.failureStatus, retryCount: doc.deadLetter.retryCount, resolved: doc.deadLetter.resolved, resolution: doc.deadLetter.resolution ?? null }
+          ? {
+              failureStatus: doc.deadLetter.failureStatus,
+              retryCount: doc.deadLetter.retryCount,
+              resolved: doc.deadLetter.resolved,
+              resolution: doc.deadLetter.resolution ?? null,
+            }
           : null;
         return [doc.orderId, { entry, retryCount: doc.retry.count, done: doc.status === 'cancelled' || (doc.deadLettered && entry?.resolved === true) }];
       }),
@@ -521,11 +545,15 @@ describe('DLQ statistics after kill -9 of a service process in the middle of con
   async function expectCountersMatchRecount(label: string): Promise<DeadLetterCounters> {
     // A commit the dead process had sent may still be landing: equal once the store is quiet, and still equal a second later.
     const started = Date.now();
-    const agreed = await eventually(async () => {
-      const [kept, recounted] = await Promise.all([store.kept(), store.recount()]);
-      expect({ label, kept }).toEqual({ label, kept: recounted });
-      return recounted;
-    }, 90_000, 1_000);
+    const agreed = await eventually(
+      async () => {
+        const [kept, recounted] = await Promise.all([store.kept(), store.recount()]);
+        expect({ label, kept }).toEqual({ label, kept: recounted });
+        return recounted;
+      },
+      90_000,
+      1_000,
+    );
     process.stdout.write(`DLQ stats, ${label}: counters equal the recount ${Date.now() - started} ms after the kill\n`);
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     const [kept, recounted, negatives] = await Promise.all([store.kept(), store.recount(), store.negativeCounts()]);
@@ -567,8 +595,14 @@ describe('DLQ statistics after kill -9 of a service process in the middle of con
       // A fresh replica's stats are those counters.
       const restStats = await rest(checker, 'GET', '/dead-letter-queue/stats');
       expectStatus(restStats, 200);
-      expect(restStats.body).toMatchObject({ totalEntries: counters.total, unresolvedCount: counters.unresolved, resolvedCount: counters.total - counters.unresolved });
-      process.stdout.write(`DLQ stats, kill ${round}: SIGKILL after ${acked} acknowledged writes, ${inFlight} in flight; ${counters.total} entries, ${counters.unresolved} unresolved\n`);
+      expect(restStats.body).toMatchObject({
+        totalEntries: counters.total,
+        unresolvedCount: counters.unresolved,
+        resolvedCount: counters.total - counters.unresolved,
+      });
+      process.stdout.write(
+        `DLQ stats, kill ${round}: SIGKILL after ${acked} acknowledged writes, ${inFlight} in flight; ${counters.total} entries, ${counters.unresolved} unresolved\n`,
+      );
     }
 
     // Writes after the kills (on the counter documents the dead processes last wrote) go through and keep them exact. A

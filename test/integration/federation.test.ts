@@ -80,17 +80,29 @@ describe('the Order subgraph in a federation', () => {
           }),
       }),
     });
-    const { url } = await startStandaloneServer(gateway, { listen: { port: 0, host: '127.0.0.1' }, context: async ({ req }) => ({ authorization: req.headers.authorization }) });
+    const { url } = await startStandaloneServer(gateway, {
+      listen: { port: 0, host: '127.0.0.1' },
+      context: async ({ req }) => ({ authorization: req.headers.authorization }),
+    });
     try {
       const order = await createOrder(service);
       const response = await fetch(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: await defaultAuthorization() },
-        body: JSON.stringify({ query: 'query($id: ID!) { order(id: $id) { id status totalValue customer { id } shippingLabel } }', variables: { id: order.id } }),
+        body: JSON.stringify({
+          query: 'query($id: ID!) { order(id: $id) { id status totalValue customer { id } shippingLabel } }',
+          variables: { id: order.id },
+        }),
       });
       const body = (await response.json()) as any;
       expect(body.errors).toBeUndefined();
-      expect(body.data.order).toEqual({ id: order.id, status: 'RECEIVED', totalValue: 60.07, customer: { id: order.customerId }, shippingLabel: `LABEL-${order.id}` });
+      expect(body.data.order).toEqual({
+        id: order.id,
+        status: 'RECEIVED',
+        totalValue: 60.07,
+        customer: { id: order.customerId },
+        shippingLabel: `LABEL-${order.id}`,
+      });
     } finally {
       await gateway.stop();
       await shipping.stop();

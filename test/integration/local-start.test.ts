@@ -64,7 +64,8 @@ describe('npm start (local SecantusDB and Kafka) keeps its data across a kill -9
       LOG_LEVEL: 'warn',
     };
     // Local mode: neither is set. Nor anything of the test servers'.
-    for (const name of ['MONGODB_URI', 'KAFKA_BROKERS', 'MONGODB_DATABASE', 'STORE_TEST_COMMANDS', 'STORE_TTL_SWEEP_SECONDS', 'WMS_TEST_PORT_OFFSET']) delete env[name];
+    for (const name of ['MONGODB_URI', 'KAFKA_BROKERS', 'MONGODB_DATABASE', 'STORE_TEST_COMMANDS', 'STORE_TTL_SWEEP_SECONDS', 'WMS_TEST_PORT_OFFSET'])
+      delete env[name];
   });
 
   afterAll(async () => {
@@ -75,23 +76,34 @@ describe('npm start (local SecantusDB and Kafka) keeps its data across a kill -9
   }, 120_000);
 
   function start(extraEnv: Record<string, string> = {}): LocalStart {
-    const child = spawn('bash', [join(PROJECT_DIR, 'infra', 'start-service.sh')], { cwd: PROJECT_DIR, env: { ...env, ...extraEnv }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('bash', [join(PROJECT_DIR, 'infra', 'start-service.sh')], {
+      cwd: PROJECT_DIR,
+      env: { ...env, ...extraEnv },
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout?.on('data', (chunk) => (output += chunk));
     child.stderr?.on('data', (chunk) => (output += chunk));
     // 'close': the process has exited and its output (the service's, which shares the pipes) has all been read.
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.on('close', (code, signal) => resolve({ code, signal })),
+    );
     const handle = { child, output: () => output, exited };
     started.push(handle);
     return handle;
   }
 
   async function waitReady(start: LocalStart): Promise<void> {
-    await eventually(async () => {
-      if (start.child.exitCode !== null) throw new Error(`start-service.sh exited with ${start.child.exitCode}:\n${start.output()}`);
-      const response = await fetch(`${url}/ready`);
-      if (response.status !== 200) throw new Error(`/ready answered ${response.status}: ${await response.text()}`);
-    }, START_TIMEOUT_MS, 500).catch((error) => {
+    await eventually(
+      async () => {
+        if (start.child.exitCode !== null) throw new Error(`start-service.sh exited with ${start.child.exitCode}:\n${start.output()}`);
+        const response = await fetch(`${url}/ready`);
+        if (response.status !== 200) throw new Error(`/ready answered ${response.status}: ${await response.text()}`);
+      },
+      START_TIMEOUT_MS,
+      500,
+    ).catch((error) => {
       throw new Error(`${String(error)}\n--- start-service.sh output ---\n${start.output()}`);
     });
   }
@@ -106,14 +118,24 @@ describe('npm start (local SecantusDB and Kafka) keeps its data across a kill -9
     const create = async () => {
       const created = await rest({ url }, 'POST', '/orders', { body: restOrderBody(), headers: { authorization } });
       expectStatus(created, 201);
-      expected.set(created.body.orderId, { status: created.body.status, priority: created.body.priority, version: created.body.version, events: ['wms.order.received'] });
+      expected.set(created.body.orderId, {
+        status: created.body.status,
+        priority: created.body.priority,
+        version: created.body.version,
+        events: ['wms.order.received'],
+      });
       return created.body.orderId as string;
     };
     const change = async (orderId: string, method: string, path: string, body: unknown, event: string | null) => {
       const changed = await rest({ url }, method, `/orders/${orderId}${path}`, { body, headers: { authorization } });
       expectStatus(changed, 200);
       const known = expected.get(orderId)!;
-      expected.set(orderId, { status: changed.body.status, priority: changed.body.priority, version: changed.body.version, events: event ? [...known.events, event] : known.events });
+      expected.set(orderId, {
+        status: changed.body.status,
+        priority: changed.body.priority,
+        version: changed.body.version,
+        events: event ? [...known.events, event] : known.events,
+      });
     };
     const eventsOf = (orderIds: readonly string[]) => (records: SeenRecord[]) =>
       orderIds.every((orderId) => expected.get(orderId)!.events.every((type) => records.some((r) => r.event.subject === orderId && r.event.type === type)));
@@ -134,9 +156,13 @@ describe('npm start (local SecantusDB and Kafka) keeps its data across a kill -9
       const pids = [readPid(join(runDir, 'store', 'secantusdb.pid')), readPid(join(runDir, 'kafka', 'kafka.pid'))];
       killGroup(run, 'SIGKILL');
       expect((await run.exited).signal).toBe('SIGKILL');
-      await eventually(() => {
-        for (const pid of pids) expect(alive(pid)).toBe(false);
-      }, 10_000, 100);
+      await eventually(
+        () => {
+          for (const pid of pids) expect(alive(pid)).toBe(false);
+        },
+        10_000,
+        100,
+      );
     };
 
     // ---- run 1 ----
@@ -196,16 +222,19 @@ describe('npm start (local SecantusDB and Kafka) keeps its data across a kill -9
       expect(after).toContainEqual(expect.objectContaining({ partition: record.partition, offset: record.offset, event: record.event }));
     }
     // Run 2 had no relay: its events (two orders received, two validated) were published after this restart.
-    const late = after.filter(
-      (r) => third.includes(r.event.subject) || (r.event.subject === first[2] && r.event.type === 'wms.order.validated'),
-    );
+    const late = after.filter((r) => third.includes(r.event.subject) || (r.event.subject === first[2] && r.event.type === 'wms.order.validated'));
     expect(late.map((r) => r.event.type).sort()).toEqual(['wms.order.received', 'wms.order.received', 'wms.order.validated', 'wms.order.validated']);
     for (const record of late) expect(record.timestamp).toBeGreaterThanOrEqual(restartedAt);
     // One event per change; a second copy (sent again after a kill) carries the same id.
     for (const [orderId, last] of expected) {
       const mine = after.filter((record) => record.event.subject === orderId);
       expect({ orderId, types: [...new Set(mine.map((record) => record.event.type))].sort() }).toEqual({ orderId, types: [...last.events].sort() });
-      for (const type of last.events) expect({ orderId, type, ids: new Set(mine.filter((record) => record.event.type === type).map((record) => record.event.id)).size }).toEqual({ orderId, type, ids: 1 });
+      for (const type of last.events)
+        expect({ orderId, type, ids: new Set(mine.filter((record) => record.event.type === type).map((record) => record.event.id)).size }).toEqual({
+          orderId,
+          type,
+          ids: 1,
+        });
     }
     const publishedLate = after.filter((record) => record.timestamp >= restartedAt).length;
     process.stdout.write(
@@ -257,7 +286,13 @@ async function readTopic(done: (records: SeenRecord[]) => boolean, timeoutMs: nu
     await consumer.subscribe({ topic: ORDER_EVENTS_TOPIC, fromBeginning: true });
     await consumer.run({
       eachMessage: async ({ partition, message }) => {
-        if (message.value) records.push({ partition, offset: Number(message.offset), timestamp: Number(message.timestamp), event: JSON.parse(message.value.toString()) as CloudEvent });
+        if (message.value)
+          records.push({
+            partition,
+            offset: Number(message.offset),
+            timestamp: Number(message.timestamp),
+            event: JSON.parse(message.value.toString()) as CloudEvent,
+          });
       },
     });
     await eventually(() => expect(done(records)).toBe(true), timeoutMs, 200).catch(() => undefined);

@@ -1,11 +1,9 @@
 import { defaultAuthorization } from '../support/test-auth';
-import { ORDER_EVENT_TYPES } from '../../src/events/order-events';
+import { ORDER_EVENT_TYPES } from '../../src/models/order.events';
 import type { RunningOrderService } from '../../src/order-service';
 import { assertMatchesAsyncApi } from '../support/asyncapi';
 import { EventCollector, eventually, startServiceProcess } from '../support/dlq-support';
-import {
-  CANCEL, FULFILL_BACKORDER, RECORD_PARTIAL, VALIDATE, createOrder, ok, walkTo,
-} from '../support/graphql-client';
+import { CANCEL, FULFILL_BACKORDER, RECORD_PARTIAL, VALIDATE, createOrder, ok, walkTo } from '../support/graphql-client';
 import { startKafka, stopKafka, TEST_KAFKA_BROKERS, TEST_MONGODB_URI } from '../support/test-infra';
 import { startTestService, uniqueName } from '../support/test-service';
 
@@ -49,7 +47,11 @@ describe('order events on Kafka (real broker, through the outbox)', () => {
     ]);
     expect(typesOf(cancelledOrder.id)).toEqual(['wms.order.received', 'wms.order.cancelled']);
     expect(typesOf(shippedOrder.id)).toEqual([
-      'wms.order.received', 'wms.order.validated', 'wms.order.wave-assigned', 'wms.order.shipped', 'wms.order.completed',
+      'wms.order.received',
+      'wms.order.validated',
+      'wms.order.wave-assigned',
+      'wms.order.shipped',
+      'wms.order.completed',
     ]);
 
     for (const record of collector.records.filter((r) => [order.id, cancelledOrder.id, shippedOrder.id].includes(r.event.subject))) {
@@ -97,7 +99,12 @@ describe('order events on Kafka (real broker, through the outbox)', () => {
     });
     const generatedId = response.headers.get('x-wms-correlation-id');
     const [created] = await collector.waitFor(correlated.id, 'wms.order.received');
-    expect(created).toMatchObject({ wmscorrelationid: headers['X-WMS-Correlation-ID'], wmswavenumber: 'WAVE-2024-00123', wmsworkflowid: 'order-fulfillment-ORD-12345', wmstenantid: 'default' });
+    expect(created).toMatchObject({
+      wmscorrelationid: headers['X-WMS-Correlation-ID'],
+      wmswavenumber: 'WAVE-2024-00123',
+      wmsworkflowid: 'order-fulfillment-ORD-12345',
+      wmstenantid: 'default',
+    });
     const [validated] = await collector.waitFor(correlated.id, 'wms.order.validated');
     expect(generatedId).toMatch(/^[0-9a-f-]{36}$/);
     expect(validated.wmscorrelationid).toBe(generatedId);
@@ -118,10 +125,14 @@ describe('order events on Kafka (real broker, through the outbox)', () => {
     const outageCollector = new EventCollector();
     await outageCollector.start();
     try {
-      await eventually(() => {
-        const arrived = outageCollector.events.filter((event) => orderIds.includes(event.subject));
-        if (arrived.length < 200) throw new Error(`${arrived.length} of 200 events arrived`);
-      }, 90_000, 200);
+      await eventually(
+        () => {
+          const arrived = outageCollector.events.filter((event) => orderIds.includes(event.subject));
+          if (arrived.length < 200) throw new Error(`${arrived.length} of 200 events arrived`);
+        },
+        90_000,
+        200,
+      );
       const arrived = outageCollector.records.filter((record) => orderIds.includes(record.event.subject));
       expect(arrived).toHaveLength(200);
       expect(new Set(arrived.map((record) => record.event.id)).size).toBe(200);
@@ -149,10 +160,14 @@ describe('order events on Kafka (real broker, through the outbox)', () => {
 
     const successor = await startServiceProcess(env);
     try {
-      await eventually(() => {
-        const arrived = collector.events.filter((event) => orders.some((order) => order.id === event.subject));
-        if (arrived.length < 11) throw new Error(`${arrived.length} of 11 events arrived`);
-      }, 30_000, 100);
+      await eventually(
+        () => {
+          const arrived = collector.events.filter((event) => orders.some((order) => order.id === event.subject));
+          if (arrived.length < 11) throw new Error(`${arrived.length} of 11 events arrived`);
+        },
+        30_000,
+        100,
+      );
       const arrived = collector.events.filter((event) => orders.some((order) => order.id === event.subject));
       expect(arrived).toHaveLength(11);
       expect(collector.of(orders[1].id).map((event) => event.type)).toEqual(['wms.order.received', 'wms.order.validated']);

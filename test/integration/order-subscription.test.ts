@@ -11,7 +11,12 @@ describe('orderStatusChanged over graphql-ws', () => {
 
   beforeAll(async () => {
     service = await startTestService();
-    client = createClient({ url: `${service.url.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, lazy: false, connectionParams: async () => ({ authorization: await defaultAuthorization() }) });
+    client = createClient({
+      url: `${service.url.replace('http', 'ws')}/graphql`,
+      webSocketImpl: WebSocket,
+      lazy: false,
+      connectionParams: async () => ({ authorization: await defaultAuthorization() }),
+    });
   });
   afterAll(async () => {
     await client.dispose();

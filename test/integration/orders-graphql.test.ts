@@ -1,7 +1,21 @@
 import type { RunningOrderService } from '../../src/order-service';
 import {
-  ASSIGN, CANCEL, COMPLETE, CREATE_ORDER, FULFILL_BACKORDER, GET_ORDER, RECORD_PARTIAL, SHIP, START_PACKING, START_PICKING, UPDATE, VALIDATE,
-  createOrder, fails, ok, walkTo,
+  ASSIGN,
+  CANCEL,
+  COMPLETE,
+  CREATE_ORDER,
+  FULFILL_BACKORDER,
+  GET_ORDER,
+  RECORD_PARTIAL,
+  SHIP,
+  START_PACKING,
+  START_PICKING,
+  UPDATE,
+  VALIDATE,
+  createOrder,
+  fails,
+  ok,
+  walkTo,
 } from '../support/graphql-client';
 import { ORDER_FIELDS, orderInput } from '../support/order-factory';
 import { graphql, startTestService } from '../support/test-service';
@@ -124,13 +138,55 @@ describe('orders over GraphQL (real store)', () => {
     });
 
     it.each([
-      ['another wave', async (id: string) => { await walkTo(service, id, 'assigned_to_wave'); return [ASSIGN, { id, waveId: 'WAVE-OTHER' }]; }, 'ASSIGNED_TO_WAVE'],
+      [
+        'another wave',
+        async (id: string) => {
+          await walkTo(service, id, 'assigned_to_wave');
+          return [ASSIGN, { id, waveId: 'WAVE-OTHER' }];
+        },
+        'ASSIGNED_TO_WAVE',
+      ],
       ['shipping a RECEIVED order', async (id: string) => [SHIP, { id, trackingNumber: 'T', carrier: 'C' }], 'RECEIVED'],
-      ['picking a VALIDATED order', async (id: string) => { await walkTo(service, id, 'validated'); return [START_PICKING, { id }]; }, 'VALIDATED'],
-      ['completing a PACKING order', async (id: string) => { await walkTo(service, id, 'packing'); return [COMPLETE, { id }]; }, 'PACKING'],
-      ['cancelling a SHIPPED order', async (id: string) => { await walkTo(service, id, 'shipped'); return [CANCEL, { id, reason: 'late' }]; }, 'SHIPPED'],
-      ['validating a CANCELLED order', async (id: string) => { await ok(service, CANCEL, { id, reason: 'x' }); return [VALIDATE, { id }]; }, 'CANCELLED'],
-      ['modifying an order in a wave', async (id: string) => { await walkTo(service, id, 'assigned_to_wave'); return [UPDATE, { id, input: { priority: 'SAME_DAY' } }]; }, 'ASSIGNED_TO_WAVE'],
+      [
+        'picking a VALIDATED order',
+        async (id: string) => {
+          await walkTo(service, id, 'validated');
+          return [START_PICKING, { id }];
+        },
+        'VALIDATED',
+      ],
+      [
+        'completing a PACKING order',
+        async (id: string) => {
+          await walkTo(service, id, 'packing');
+          return [COMPLETE, { id }];
+        },
+        'PACKING',
+      ],
+      [
+        'cancelling a SHIPPED order',
+        async (id: string) => {
+          await walkTo(service, id, 'shipped');
+          return [CANCEL, { id, reason: 'late' }];
+        },
+        'SHIPPED',
+      ],
+      [
+        'validating a CANCELLED order',
+        async (id: string) => {
+          await ok(service, CANCEL, { id, reason: 'x' });
+          return [VALIDATE, { id }];
+        },
+        'CANCELLED',
+      ],
+      [
+        'modifying an order in a wave',
+        async (id: string) => {
+          await walkTo(service, id, 'assigned_to_wave');
+          return [UPDATE, { id, input: { priority: 'SAME_DAY' } }];
+        },
+        'ASSIGNED_TO_WAVE',
+      ],
     ] as const)('refuses %s with CONFLICT naming the current status, and changes nothing', async (_name, arrange, status) => {
       const { id } = await createOrder(service);
       const [query, variables] = (await arrange(id)) as [string, Record<string, unknown>];
@@ -177,7 +233,11 @@ describe('orders over GraphQL (real store)', () => {
       expect(recorded.fulfillmentRatio).toBe(0.6);
       expect(recorded.items[0]).toMatchObject({ quantityFulfilled: 3, quantityBackordered: 2 });
       expect(recorded.backorders).toEqual([
-        { backorderId: expect.stringMatching(/^BO-[0-9A-HJKMNP-TV-Z]{12}$/), status: 'OPEN', items: [{ sku: 'SKU-001', quantityShort: 2, reason: 'QUANTITY_MISMATCH' }] },
+        {
+          backorderId: expect.stringMatching(/^BO-[0-9A-HJKMNP-TV-Z]{12}$/),
+          status: 'OPEN',
+          items: [{ sku: 'SKU-001', quantityShort: 2, reason: 'QUANTITY_MISMATCH' }],
+        },
       ]);
       const { backorderId } = recorded.backorders[0];
       const fulfilled = await ok(service, FULFILL_BACKORDER, { backorderId });

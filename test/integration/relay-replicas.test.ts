@@ -53,7 +53,10 @@ describe('outbox relays on several replicas', () => {
     const withoutRelay = await Promise.all(Array.from({ length: 20 }, () => create(replicas.c)));
 
     await eventually(() => {
-      const missing = [...withRelay.filter((id) => collector.of(id, 'wms.order.validated').length === 0), ...withoutRelay.filter((id) => collector.of(id).length === 0)];
+      const missing = [
+        ...withRelay.filter((id) => collector.of(id, 'wms.order.validated').length === 0),
+        ...withoutRelay.filter((id) => collector.of(id).length === 0),
+      ];
       if (missing.length > 0) throw new Error(`${missing.length} orders still missing events`);
     }, 30_000);
     // Time for a second copy to show up: several sweeps and recording passes.

@@ -34,7 +34,11 @@ const CREATE = 'mutation($input: CreateOrderInput!) { createOrder(input: $input)
 const STEP_FIELDS = '{ id status version }';
 const LIFECYCLE: Array<{ to: string; mutation: string; variables?: Record<string, unknown> }> = [
   { to: 'VALIDATED', mutation: `mutation($id: ID!) { validateOrder(id: $id) ${STEP_FIELDS} }` },
-  { to: 'ASSIGNED_TO_WAVE', mutation: `mutation($id: ID!, $waveId: String!) { assignOrderToWave(id: $id, waveId: $waveId) ${STEP_FIELDS} }`, variables: { waveId: 'WAVE-REPLICAS-1' } },
+  {
+    to: 'ASSIGNED_TO_WAVE',
+    mutation: `mutation($id: ID!, $waveId: String!) { assignOrderToWave(id: $id, waveId: $waveId) ${STEP_FIELDS} }`,
+    variables: { waveId: 'WAVE-REPLICAS-1' },
+  },
   { to: 'PICKING', mutation: `mutation($id: ID!) { startPicking(id: $id) ${STEP_FIELDS} }` },
   { to: 'PACKING', mutation: `mutation($id: ID!) { startPacking(id: $id) ${STEP_FIELDS} }` },
   {
@@ -52,7 +56,11 @@ type GraphQLResult<T = any> = { data?: T; errors?: Array<{ message: string; exte
 async function gql<T = any>(replica: { url: string }, query: string, variables: Record<string, unknown>, correlationId?: string): Promise<GraphQLResult<T>> {
   const response = await fetch(`${replica.url}/graphql`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: await defaultAuthorization(), ...(correlationId ? { 'x-wms-correlation-id': correlationId } : {}) },
+    headers: {
+      'content-type': 'application/json',
+      authorization: await defaultAuthorization(),
+      ...(correlationId ? { 'x-wms-correlation-id': correlationId } : {}),
+    },
     body: JSON.stringify({ query, variables }),
   });
   return (await response.json()) as GraphQLResult<T>;
@@ -234,9 +242,16 @@ describe('three service processes on one store', () => {
     await admin?.disconnect();
     await mongo?.close();
     // Every replica still running stops cleanly; the one the last test killed is already gone.
-    const codes = await Promise.all(replicas.filter((replica) => replica.child.exitCode === null && replica.child.signalCode === null).map((replica) => replica.stop()));
+    const codes = await Promise.all(
+      replicas.filter((replica) => replica.child.exitCode === null && replica.child.signalCode === null).map((replica) => replica.stop()),
+    );
     expect(codes.every((code) => code === 0)).toBe(true);
-    const errorLines = replicas.flatMap((replica) => replica.output().split('\n').filter((line) => /"level":"(error|fatal)"/.test(line)));
+    const errorLines = replicas.flatMap((replica) =>
+      replica
+        .output()
+        .split('\n')
+        .filter((line) => /"level":"(error|fatal)"/.test(line)),
+    );
     expect(errorLines).toEqual([]);
   }, 60_000);
 
@@ -245,17 +260,25 @@ describe('three service processes on one store', () => {
    * that, a second copy of any event would already be in `collector.events`.
    */
   async function settle(timeoutMs: number): Promise<void> {
-    await eventually(async () => {
-      const pending = await db.collection('orders').countDocuments({ outboxPending: true });
-      if (pending > 0) throw new Error(`${pending} orders still hold unpublished events`);
-    }, timeoutMs, 200);
+    await eventually(
+      async () => {
+        const pending = await db.collection('orders').countDocuments({ outboxPending: true });
+        if (pending > 0) throw new Error(`${pending} orders still hold unpublished events`);
+      },
+      timeoutMs,
+      200,
+    );
     const offsets = await admin.fetchTopicOffsets(ORDER_EVENTS_TOPIC);
-    await eventually(() => {
-      for (const { partition, high } of offsets) {
-        const read = collector.records.filter((record) => record.partition === partition).reduce((max, record) => Math.max(max, record.offset + 1), 0);
-        if (read < Number(high)) throw new Error(`partition ${partition}: read up to ${read} of ${high}`);
-      }
-    }, 20_000, 100);
+    await eventually(
+      () => {
+        for (const { partition, high } of offsets) {
+          const read = collector.records.filter((record) => record.partition === partition).reduce((max, record) => Math.max(max, record.offset + 1), 0);
+          if (read < Number(high)) throw new Error(`partition ${partition}: read up to ${read} of ${high}`);
+        }
+      },
+      20_000,
+      100,
+    );
   }
 
   it(`${CALLS} concurrent incrementRetryCount calls on one order over three replicas: exactly ${INCREMENTS} land, one move to the DLQ, the rest refused`, async () => {
@@ -275,7 +298,9 @@ describe('three service processes on one store', () => {
             const replica = replicas[call % replicas.length];
             for (let attempt = 1; ; attempt += 1) {
               load.check();
-              const result = await rest(replica, 'POST', `/reprocessing/orders/${order.id}/retry-count`, { body: { failureReason: `picker timeout ${call}`, failureStatus: 'picking' } });
+              const result = await rest(replica, 'POST', `/reprocessing/orders/${order.id}/retry-count`, {
+                body: { failureReason: `picker timeout ${call}`, failureStatus: 'picking' },
+              });
               if (result.status === 503 && result.body.code === 'SERVICE_UNAVAILABLE' && attempt < MAX_CLIENT_ATTEMPTS) {
                 // The writer gave up after MAX_WRITE_ATTEMPTS lost races and nothing was stored, so sending again is
                 // safe; like a well-behaved client, wait as long as Retry-After says (jittered, so the herd thins out).
@@ -315,7 +340,12 @@ describe('three service processes on one store', () => {
     expect(conflicts.gaveUp).toBe(unavailable);
 
     const state = rootOf(await gql(replicas[2], ORDER_STATE, { id: order.id }));
-    expect(state).toMatchObject({ status: 'RECEIVED', deadLettered: true, version: 1 + INCREMENTS, retry: { count: INCREMENTS, maxRetries: INCREMENTS, nextRetryAt: null } });
+    expect(state).toMatchObject({
+      status: 'RECEIVED',
+      deadLettered: true,
+      version: 1 + INCREMENTS,
+      retry: { count: INCREMENTS, maxRetries: INCREMENTS, nextRetryAt: null },
+    });
     const metadata = await rest(replicas[0], 'GET', `/reprocessing/orders/${order.id}/retry-count`);
     expectStatus(metadata, 200);
     expect(metadata.body).toMatchObject({ retryCount: INCREMENTS, isEligibleForRetry: false, nextRetryAt: null });
@@ -333,8 +363,16 @@ describe('three service processes on one store', () => {
     expect(entry.retryHistory.map((attempt: { attempt: number }) => attempt.attempt)).toEqual(range(1, INCREMENTS));
     expect(new Set(entry.retryHistory.map((attempt: { failureReason: string }) => attempt.failureReason)).size).toBe(INCREMENTS);
     // The counters changed in the move's transaction: one entry, unresolved, with INCREMENTS retries.
-    const stats = rootOf(await gql(replicas[2], `{ deadLetterStats { totalEntries unresolvedCount resolvedCount averageRetries byFailureStatus { failureStatus count } } }`, {}));
-    expect(stats).toMatchObject({ totalEntries: 1, unresolvedCount: 1, resolvedCount: 0, averageRetries: INCREMENTS, byFailureStatus: [{ failureStatus: 'picking', count: 1 }] });
+    const stats = rootOf(
+      await gql(replicas[2], `{ deadLetterStats { totalEntries unresolvedCount resolvedCount averageRetries byFailureStatus { failureStatus count } } }`, {}),
+    );
+    expect(stats).toMatchObject({
+      totalEntries: 1,
+      unresolvedCount: 1,
+      resolvedCount: 0,
+      averageRetries: INCREMENTS,
+      byFailureStatus: [{ failureStatus: 'picking', count: 1 }],
+    });
 
     // On Kafka, in order: received, retry-scheduled 1..INCREMENTS-1, moved-to-dlq at the last (CONTRACT §2).
     await collector.waitFor(order.id, 'wms.order.moved-to-dlq', 1, 60_000);
@@ -342,7 +380,11 @@ describe('three service processes on one store', () => {
     const { events, repeats } = delivered(collector, order.id);
     report(`the retried order's ${events.length} events arrived with ${repeats} repeated copies; its lease seen run out: ${leases.expired.size > 0}`);
     expect([...leases.unleased]).toEqual([]);
-    expect(events.map((event) => event.type)).toEqual(['wms.order.received', ...range(1, INCREMENTS - 1).map(() => 'wms.order.retry-scheduled'), 'wms.order.moved-to-dlq']);
+    expect(events.map((event) => event.type)).toEqual([
+      'wms.order.received',
+      ...range(1, INCREMENTS - 1).map(() => 'wms.order.retry-scheduled'),
+      'wms.order.moved-to-dlq',
+    ]);
     expect(events.filter((event) => event.type === 'wms.order.retry-scheduled').map((event) => event.data.retryNumber)).toEqual(range(1, INCREMENTS - 1));
     expect(events.at(-1)!.data).toMatchObject({ orderId: order.id, totalRetryAttempts: INCREMENTS, finalFailureStatus: 'picking' });
   }, 420_000);
@@ -351,39 +393,56 @@ describe('three service processes on one store', () => {
     const ORDERS = 200;
     const startedAt = Date.now();
     let steps = 0;
-    const orders = await new Load().run(() => `${steps} of ${ORDERS * (1 + LIFECYCLE.length)} steps answered`, (load) => Promise.all(
-      range(1, ORDERS).map(async (n) => {
-        load.check();
-        const created = rootOf<{ id: string; status: string }>(await gql(pick(replicas), CREATE, { input: orderInput({ customerId: `REPLICAS-LIFE-${n}` }) }, `life-${n}-0`));
-        expect(created.status).toBe('RECEIVED');
-        steps += 1;
-        for (const [index, step] of LIFECYCLE.entries()) {
-          load.check();
-          const moved = rootOf<{ status: string; version: number }>(await gql(pick(replicas), step.mutation, { id: created.id, ...step.variables }, `life-${n}-${index + 1}`));
-          expect(moved).toMatchObject({ status: step.to, version: index + 2 });
-          steps += 1;
-        }
-        return { id: created.id, n };
-      }),
-    ));
+    const orders = await new Load().run(
+      () => `${steps} of ${ORDERS * (1 + LIFECYCLE.length)} steps answered`,
+      (load) =>
+        Promise.all(
+          range(1, ORDERS).map(async (n) => {
+            load.check();
+            const created = rootOf<{ id: string; status: string }>(
+              await gql(pick(replicas), CREATE, { input: orderInput({ customerId: `REPLICAS-LIFE-${n}` }) }, `life-${n}-0`),
+            );
+            expect(created.status).toBe('RECEIVED');
+            steps += 1;
+            for (const [index, step] of LIFECYCLE.entries()) {
+              load.check();
+              const moved = rootOf<{ status: string; version: number }>(
+                await gql(pick(replicas), step.mutation, { id: created.id, ...step.variables }, `life-${n}-${index + 1}`),
+              );
+              expect(moved).toMatchObject({ status: step.to, version: index + 2 });
+              steps += 1;
+            }
+            return { id: created.id, n };
+          }),
+        ),
+    );
     report(`${ORDERS} orders × ${1 + LIFECYCLE.length} steps on random replicas took ${Date.now() - startedAt} ms`);
 
-    const expectedHistory = [{ from: null, to: 'RECEIVED' }, ...LIFECYCLE.map((step, index) => ({ from: index === 0 ? 'RECEIVED' : LIFECYCLE[index - 1].to, to: step.to }))];
+    const expectedHistory = [
+      { from: null, to: 'RECEIVED' },
+      ...LIFECYCLE.map((step, index) => ({ from: index === 0 ? 'RECEIVED' : LIFECYCLE[index - 1].to, to: step.to })),
+    ];
     await pool(orders, 20, async ({ id, n }) => {
       const state = rootOf(await gql(pick(replicas), ORDER_STATE, { id }));
       expect(state.status).toBe('COMPLETED');
       expect(state.version).toBe(1 + LIFECYCLE.length);
       expect(state.statusHistory.map(({ from, to }: { from: string | null; to: string }) => ({ from, to }))).toEqual(expectedHistory);
-      expect(state.statusHistory.map((change: { correlationId: string }) => change.correlationId)).toEqual(range(0, LIFECYCLE.length).map((step) => `life-${n}-${step}`));
+      expect(state.statusHistory.map((change: { correlationId: string }) => change.correlationId)).toEqual(
+        range(0, LIFECYCLE.length).map((step) => `life-${n}-${step}`),
+      );
     });
 
     const types = ['wms.order.received', 'wms.order.validated', 'wms.order.wave-assigned', 'wms.order.shipped', 'wms.order.completed'];
     // The correlation id of the request that caused each event: create, validate, assign, ship, complete.
     const causedBy = [0, 1, 2, 5, 6];
-    await eventually(() => {
-      const missing = orders.filter(({ id }) => collector.of(id, 'wms.order.completed').length === 0);
-      if (missing.length > 0) throw new Error(`${missing.length} orders have no completed event yet`);
-    }, 60_000, 100);
+    await eventually(
+      () => {
+        const missing = orders.filter(({ id }) => collector.of(id, 'wms.order.completed').length === 0);
+        if (missing.length > 0) throw new Error(`${missing.length} orders have no completed event yet`);
+      },
+      60_000,
+      100,
+    );
     await settle(60_000);
     let repeats = 0;
     const all: CloudEvent[] = [];
@@ -429,7 +488,10 @@ describe('three service processes on one store', () => {
           const connectionLost = (error as Error)?.name === 'TypeError' && (error as Error).message === 'fetch failed';
           if (!connectionLost || replica !== victim || killedAt === null || attempt >= 5) {
             const state = killedAt === null ? 'before the kill' : `${Date.now() - killedAt} ms after the kill`;
-            throw new Error(`${label} to replica ${replicas.indexOf(replica)} (victim ${replicas.indexOf(victim!)}), attempt ${attempt}, ${state}: ${String(error)} (${String((error as Error).cause)})`);
+            throw new Error(
+              `${label} to replica ${replicas.indexOf(replica)} (victim ${replicas.indexOf(victim!)}), attempt ${attempt}, ${state}: ${String(error)} (${String((error as Error).cause)})`,
+              { cause: error },
+            );
           }
           dropped += 1;
         }
@@ -437,18 +499,24 @@ describe('three service processes on one store', () => {
     }
 
     const startedAt = Date.now();
-    const acknowledged = await new Load().run(() => `${created} of ${ORDERS} creates answered`, (load) => pool(range(1, ORDERS), 30, async (n) => {
-      const order = await send<{ id: string; status: string }>(load, `kill-${n}-create`, CREATE, { input: orderInput({ customerId: `REPLICAS-KILL-${n}` }) });
-      expect(order.status).toBe('RECEIVED');
-      created += 1;
-      if (created === KILL_AFTER_CREATES) {
-        killedAt = Date.now();
-        victim!.child.kill('SIGKILL');
-      }
-      const validated = await send<{ id: string; status: string }>(load, `kill-${n}-validate`, LIFECYCLE[0].mutation, { id: order.id });
-      expect(validated).toMatchObject({ id: order.id, status: 'VALIDATED' });
-      return order.id;
-    }));
+    const acknowledged = await new Load().run(
+      () => `${created} of ${ORDERS} creates answered`,
+      (load) =>
+        pool(range(1, ORDERS), 30, async (n) => {
+          const order = await send<{ id: string; status: string }>(load, `kill-${n}-create`, CREATE, {
+            input: orderInput({ customerId: `REPLICAS-KILL-${n}` }),
+          });
+          expect(order.status).toBe('RECEIVED');
+          created += 1;
+          if (created === KILL_AFTER_CREATES) {
+            killedAt = Date.now();
+            victim!.child.kill('SIGKILL');
+          }
+          const validated = await send<{ id: string; status: string }>(load, `kill-${n}-validate`, LIFECYCLE[0].mutation, { id: order.id });
+          expect(validated).toMatchObject({ id: order.id, status: 'VALIDATED' });
+          return order.id;
+        }),
+    );
     const loadMs = Date.now() - startedAt;
     expect(killedAt).not.toBeNull();
     expect(await victim!.exited).toBeNull(); // ended by the signal
@@ -464,11 +532,17 @@ describe('three service processes on one store', () => {
 
     // Every acknowledged change's event arrives, those the victim stored included (after their 30 s lease).
     let lastArrivedAfterKillMs = 0;
-    await eventually(() => {
-      const missing = acknowledged.filter((id) => collector.of(id, 'wms.order.received').length === 0 || collector.of(id, 'wms.order.validated').length === 0);
-      if (missing.length > 0) throw new Error(`${missing.length} acknowledged orders still miss events`);
-      lastArrivedAfterKillMs = Date.now() - killedAt!;
-    }, 90_000, 100);
+    await eventually(
+      () => {
+        const missing = acknowledged.filter(
+          (id) => collector.of(id, 'wms.order.received').length === 0 || collector.of(id, 'wms.order.validated').length === 0,
+        );
+        if (missing.length > 0) throw new Error(`${missing.length} acknowledged orders still miss events`);
+        lastArrivedAfterKillMs = Date.now() - killedAt!;
+      },
+      90_000,
+      100,
+    );
     await settle(60_000);
 
     // Per order in the store (orders whose create was lost with the connection included): the event types are exactly

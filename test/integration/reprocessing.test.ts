@@ -40,7 +40,12 @@ describe('reprocessing', () => {
       const t0 = Date.now() - 3 * 24 * HOUR;
       const movesBefore = (await metric(service, 'dlq_moves_total{failure_status="picking",trigger="max_retries"}')) ?? 0;
 
-      for (const [count, delayMinutes] of [[1, 15], [2, 30], [3, 60], [4, 120]]) {
+      for (const [count, delayMinutes] of [
+        [1, 15],
+        [2, 30],
+        [3, 60],
+        [4, 120],
+      ]) {
         const failedAt = t0 + count * HOUR;
         const meta = await fail(service, order.id, { failedAt: iso(failedAt), workflowId: 'order-fulfillment-1', runId: `run-${count}` });
         expect(meta).toMatchObject({
@@ -289,7 +294,13 @@ describe('ordersEligibleForRetry', () => {
     const { items, total } = await eligible();
     expect(items.map((item: any) => item.orderId)).toEqual([ids.dueThreeFailures, ids.dueInPacking, ids.dueInPicking]);
     expect(total).toBe(3);
-    expect(items[1]).toMatchObject({ status: 'PACKING', retryCount: 2, maxRetries: 5, lastFailureReason: 'Picking station offline', order: { id: ids.dueInPacking } });
+    expect(items[1]).toMatchObject({
+      status: 'PACKING',
+      retryCount: 2,
+      maxRetries: 5,
+      lastFailureReason: 'Picking station offline',
+      order: { id: ids.dueInPacking },
+    });
     expect(Date.parse(items[1].nextRetryAt)).toBeLessThan(Date.now());
   });
 

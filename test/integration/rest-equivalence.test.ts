@@ -93,7 +93,10 @@ describe('REST and GraphQL are equivalent (real store and Kafka)', () => {
 
     // Modify then cancel, both ways.
     ids.restCancelled = (await rest(service, 'POST', '/orders', { body: { ...input, priority: 'standard' } })).body.orderId;
-    expectStatus(await rest(service, 'PATCH', `/orders/${ids.restCancelled}`, { body: { ...patch, priority: 'next_day' }, headers: { 'If-Match': '"1"' } }), 200);
+    expectStatus(
+      await rest(service, 'PATCH', `/orders/${ids.restCancelled}`, { body: { ...patch, priority: 'next_day' }, headers: { 'If-Match': '"1"' } }),
+      200,
+    );
     expectStatus(await rest(service, 'POST', `/orders/${ids.restCancelled}/cancel`, { body: { reason: 'Customer request' } }), 200);
     ids.graphqlCancelled = (await ok(service, CREATE_ORDER, { input: { ...input, priority: 'STANDARD' } })).id;
     await ok(service, UPDATE, { id: ids.graphqlCancelled, input: { ...patch, priority: 'NEXT_DAY' }, expectedVersion: 1 });
@@ -101,13 +104,24 @@ describe('REST and GraphQL are equivalent (real store and Kafka)', () => {
 
     // Fail twice in picking, move to the dead letter queue, escalate: both ways.
     ids.restDeadLettered = (await rest(service, 'POST', '/orders', { body: { ...input, priority: 'next_day' } })).body.orderId;
-    for (const [action, body] of [['validate', undefined], ['assign-wave', { waveId: 'WAVE-9' }], ['start-picking', undefined]] as const) {
+    for (const [action, body] of [
+      ['validate', undefined],
+      ['assign-wave', { waveId: 'WAVE-9' }],
+      ['start-picking', undefined],
+    ] as const) {
       expectStatus(await rest(service, 'PUT', `/orders/${ids.restDeadLettered}/${action}`, { body }), 200);
     }
-    for (const failure of failures) expectStatus(await rest(service, 'POST', `/reprocessing/orders/${ids.restDeadLettered}/retry-count`, { body: failure }), 200);
-    expectStatus(await rest(service, 'POST', `/reprocessing/orders/${ids.restDeadLettered}/dlq`, { body: { failureStatus: 'picking', failureReason: 'Stock gone' } }), 200);
+    for (const failure of failures)
+      expectStatus(await rest(service, 'POST', `/reprocessing/orders/${ids.restDeadLettered}/retry-count`, { body: failure }), 200);
     expectStatus(
-      await rest(service, 'PATCH', `/dead-letter-queue/${ids.restDeadLettered}/resolve`, { body: { resolution: 'escalated', notes: 'Ask purchasing', resolvedBy: 'SUP-1' }, headers: { authorization: await bearer({ sub: 'SUP-1' }) } }),
+      await rest(service, 'POST', `/reprocessing/orders/${ids.restDeadLettered}/dlq`, { body: { failureStatus: 'picking', failureReason: 'Stock gone' } }),
+      200,
+    );
+    expectStatus(
+      await rest(service, 'PATCH', `/dead-letter-queue/${ids.restDeadLettered}/resolve`, {
+        body: { resolution: 'escalated', notes: 'Ask purchasing', resolvedBy: 'SUP-1' },
+        headers: { authorization: await bearer({ sub: 'SUP-1' }) },
+      }),
       200,
     );
     ids.graphqlDeadLettered = (await ok(service, CREATE_ORDER, { input: { ...input, priority: 'NEXT_DAY' } })).id;
@@ -116,7 +130,12 @@ describe('REST and GraphQL are equivalent (real store and Kafka)', () => {
     await ok(service, START_PICKING, { id: ids.graphqlDeadLettered });
     for (const failure of failures) await ok(service, INCREMENT, { orderId: ids.graphqlDeadLettered, input: failure });
     await ok(service, MOVE_TO_DLQ, { orderId: ids.graphqlDeadLettered, failureStatus: 'picking', failureReason: 'Stock gone' });
-    await ok(service, RESOLVE, { orderId: ids.graphqlDeadLettered, resolution: 'ESCALATED', notes: 'Ask purchasing', resolvedBy: 'SUP-1' }, { authorization: await bearer({ sub: 'SUP-1' }) });
+    await ok(
+      service,
+      RESOLVE,
+      { orderId: ids.graphqlDeadLettered, resolution: 'ESCALATED', notes: 'Ask purchasing', resolvedBy: 'SUP-1' },
+      { authorization: await bearer({ sub: 'SUP-1' }) },
+    );
   });
   afterAll(async () => {
     await service.stop();
@@ -143,16 +162,16 @@ describe('REST and GraphQL are equivalent (real store and Kafka)', () => {
   it.each(pairs)('%s stores the same document', async (_name, viaRest, viaGraphql) => {
     const orders = service.services.mongo.collection('orders');
     const projection = { outbox: 0, outboxPending: 0, outboxSeq: 0, outboxPublishedSeq: 0, outboxLeaseOwner: 0, outboxLeaseUntil: 0 };
-    const [a, b] = await Promise.all([
-      orders.findOne({ orderId: ids[viaRest] }, { projection }),
-      orders.findOne({ orderId: ids[viaGraphql] }, { projection }),
-    ]);
+    const [a, b] = await Promise.all([orders.findOne({ orderId: ids[viaRest] }, { projection }), orders.findOne({ orderId: ids[viaGraphql] }, { projection })]);
     expect(a).not.toBeNull();
     expect(normalise(a)).toEqual(normalise(b));
   });
 
   it('leaves the same dead letter queue entry, over REST and over GraphQL', async () => {
-    const [viaRest, viaGraphql] = await Promise.all([rest(service, 'GET', `/dead-letter-queue/${ids.restDeadLettered}`), rest(service, 'GET', `/dead-letter-queue/${ids.graphqlDeadLettered}`)]);
+    const [viaRest, viaGraphql] = await Promise.all([
+      rest(service, 'GET', `/dead-letter-queue/${ids.restDeadLettered}`),
+      rest(service, 'GET', `/dead-letter-queue/${ids.graphqlDeadLettered}`),
+    ]);
     expectStatus(viaRest, 200);
     expect(viaRest.body).toMatchObject({ resolved: true, resolution: 'escalated', retryCount: 2, originalOrder: { status: 'picking' } });
     expect(normalise(viaRest.body)).toEqual(normalise(viaGraphql.body));
@@ -193,13 +212,22 @@ describe('REST and GraphQL are equivalent (real store and Kafka)', () => {
     }
     const types = (id: string) => wanted.get(id)!.map((event) => event.type);
     expect(types(ids.restLifecycle)).toEqual([
-      'wms.order.received', 'wms.order.validated', 'wms.order.wave-assigned', 'wms.order.shipped', 'wms.order.completed',
+      'wms.order.received',
+      'wms.order.validated',
+      'wms.order.wave-assigned',
+      'wms.order.shipped',
+      'wms.order.completed',
     ]);
     expect(types(ids.restCancelled)).toEqual(['wms.order.received', 'wms.order.cancelled']);
     expect(normalise(wanted.get(ids.restLifecycle))).toEqual(normalise(wanted.get(ids.graphqlLifecycle)));
     expect(normalise(wanted.get(ids.restCancelled))).toEqual(normalise(wanted.get(ids.graphqlCancelled)));
     expect(types(ids.restDeadLettered)).toEqual([
-      'wms.order.received', 'wms.order.validated', 'wms.order.wave-assigned', 'wms.order.retry-scheduled', 'wms.order.retry-scheduled', 'wms.order.moved-to-dlq',
+      'wms.order.received',
+      'wms.order.validated',
+      'wms.order.wave-assigned',
+      'wms.order.retry-scheduled',
+      'wms.order.retry-scheduled',
+      'wms.order.moved-to-dlq',
     ]);
     expect(normalise(wanted.get(ids.restDeadLettered))).toEqual(normalise(wanted.get(ids.graphqlDeadLettered)));
   }, 60_000);

@@ -1,7 +1,7 @@
 import { eventually } from '../support/dlq-support';
 import type { Collection } from 'mongodb';
 import type { RunningOrderService } from '../../src/order-service';
-import { fingerprint, IDEMPOTENCY_COLLECTION, IDEMPOTENCY_TTL_MS, type IdempotencyRecord } from '../../src/rest/idempotency.store';
+import { fingerprint, IDEMPOTENCY_COLLECTION, IDEMPOTENCY_TTL_MS, type IdempotencyRecord } from '../../src/store/idempotency.repository';
 import { expectStatus, rest, restOrderBody } from '../support/rest-client';
 import { startTestService } from '../support/test-service';
 
@@ -116,8 +116,14 @@ describe('REST Idempotency-Key (real store)', () => {
   it('an If-Match header is part of the request: another If-Match under the same key is 422', async () => {
     const order = (await post(restOrderBody(), newKey())).body;
     const key = newKey();
-    expectStatus(await rest(service, 'PATCH', `/orders/${order.orderId}`, { body: { priority: 'next_day' }, headers: { 'Idempotency-Key': key, 'If-Match': '"1"' } }), 200);
-    expectStatus(await rest(service, 'PATCH', `/orders/${order.orderId}`, { body: { priority: 'next_day' }, headers: { 'Idempotency-Key': key, 'If-Match': '"2"' } }), 422);
+    expectStatus(
+      await rest(service, 'PATCH', `/orders/${order.orderId}`, { body: { priority: 'next_day' }, headers: { 'Idempotency-Key': key, 'If-Match': '"1"' } }),
+      200,
+    );
+    expectStatus(
+      await rest(service, 'PATCH', `/orders/${order.orderId}`, { body: { priority: 'next_day' }, headers: { 'Idempotency-Key': key, 'If-Match': '"2"' } }),
+      422,
+    );
   });
 
   it('answers 409 CONFLICT with Retry-After while the first request with the key is still running, then replays', async () => {

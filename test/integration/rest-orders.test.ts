@@ -77,7 +77,11 @@ describe('REST /api/v1 orders (real store, every response checked against the Op
     it('refuses a business-invalid input with 400 VALIDATION_ERROR naming each field, and stores nothing', async () => {
       const before = await countOrders();
       const response = await rest(service, 'POST', '/orders', {
-        body: restOrderBody({ customerId: 'has spaces', items: [{ sku: 'A', quantity: 0, unitPrice: 1.234 }], shippingAddress: { street: 'x', city: 'y', state: 'z', zipCode: '1', country: 'us' } }),
+        body: restOrderBody({
+          customerId: 'has spaces',
+          items: [{ sku: 'A', quantity: 0, unitPrice: 1.234 }],
+          shippingAddress: { street: 'x', city: 'y', state: 'z', zipCode: '1', country: 'us' },
+        }),
       });
       expectStatus(response, 400);
       expect(response.body.code).toBe('VALIDATION_ERROR');
@@ -185,7 +189,13 @@ describe('REST /api/v1 orders (real store, every response checked against the Op
         version: 7,
       });
       expect(completed.statusHistory.map((change: { to: string }) => change.to)).toEqual([
-        'received', 'validated', 'assigned_to_wave', 'picking', 'packing', 'shipped', 'completed',
+        'received',
+        'validated',
+        'assigned_to_wave',
+        'picking',
+        'packing',
+        'shipped',
+        'completed',
       ]);
     });
 
@@ -281,7 +291,11 @@ describe('REST /api/v1 orders (real store, every response checked against the Op
     it('replaces priority, items and address of a received order', async () => {
       const order = await create();
       const response = await rest(service, 'PATCH', `/orders/${order.orderId}`, {
-        body: { priority: 'next_day', items: [{ sku: 'NEW-1', quantity: 4, unitPrice: 2.5 }], shippingAddress: { street: '1 Elm', city: 'Austin', state: 'TX', zipCode: '73301', country: 'US' } },
+        body: {
+          priority: 'next_day',
+          items: [{ sku: 'NEW-1', quantity: 4, unitPrice: 2.5 }],
+          shippingAddress: { street: '1 Elm', city: 'Austin', state: 'TX', zipCode: '73301', country: 'US' },
+        },
       });
       expectStatus(response, 200);
       expect(response.body).toMatchObject({ priority: 'next_day', totalValue: 10, totalQuantity: 4, version: 2, shippingAddress: { city: 'Austin' } });
@@ -354,7 +368,10 @@ describe('REST /api/v1 orders (real store, every response checked against the Op
     });
 
     it('accepts application/*+json bodies', async () => {
-      const response = await rest(service, 'POST', '/orders', { raw: JSON.stringify(restOrderBody()), headers: { 'content-type': 'application/vnd.wms+json; charset=utf-8' } });
+      const response = await rest(service, 'POST', '/orders', {
+        raw: JSON.stringify(restOrderBody()),
+        headers: { 'content-type': 'application/vnd.wms+json; charset=utf-8' },
+      });
       expectStatus(response, 201);
     });
 

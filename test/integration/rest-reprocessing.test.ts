@@ -24,7 +24,16 @@ describe('REST reprocessing and dead letter queue (real store)', () => {
     const created = await rest(service, 'POST', '/orders', { body: restOrderBody(customerId ? { customerId } : {}) });
     expectStatus(created, 201);
     const { orderId } = created.body;
-    const steps: Array<[string, unknown]> = stage === 'picking' ? [['validate', undefined], ['assign-wave', { waveId: 'W-1' }], ['start-picking', undefined]] : stage === 'validated' ? [['validate', undefined]] : [];
+    const steps: Array<[string, unknown]> =
+      stage === 'picking'
+        ? [
+            ['validate', undefined],
+            ['assign-wave', { waveId: 'W-1' }],
+            ['start-picking', undefined],
+          ]
+        : stage === 'validated'
+          ? [['validate', undefined]]
+          : [];
     for (const [action, body] of steps) expectStatus(await rest(service, 'PUT', `/orders/${orderId}/${action}`, { body }), 200);
     return orderId as string;
   }
@@ -116,7 +125,11 @@ describe('REST reprocessing and dead letter queue (real store)', () => {
     beforeAll(async () => {
       due = [];
       // Oldest nextRetryAt first: the order failing earliest is due first.
-      for (const [stage, hoursAgo] of [['picking', 5], ['validated', 4], ['picking', 3]] as const) {
+      for (const [stage, hoursAgo] of [
+        ['picking', 5],
+        ['validated', 4],
+        ['picking', 3],
+      ] as const) {
         const orderId = await order(stage, customerId);
         expectStatus(await fail(orderId, { failedAt: iso(Date.now() - hoursAgo * HOUR) }), 200);
         due.push(orderId);
@@ -134,7 +147,13 @@ describe('REST reprocessing and dead letter queue (real store)', () => {
       expect(mine(response)).toEqual(due);
       expect(response.body.total).toBe(response.body.data.length);
       const candidate = response.body.data.find((entry: { orderId: string }) => entry.orderId === due[0]);
-      expect(candidate).toMatchObject({ customerId, status: 'picking', retryCount: 1, lastFailureReason: 'Picking station offline', createdAt: expect.any(String) });
+      expect(candidate).toMatchObject({
+        customerId,
+        status: 'picking',
+        retryCount: 1,
+        lastFailureReason: 'Picking station offline',
+        createdAt: expect.any(String),
+      });
     });
 
     it('filters by status, repeated or as a comma list', async () => {
@@ -301,7 +320,12 @@ describe('REST reprocessing and dead letter queue (real store)', () => {
         headers: { authorization: await bearer({ sub: 'SUPERVISOR-001' }) },
       });
       expectStatus(response, 200);
-      expect(response.body).toMatchObject({ resolved: true, resolution: 'manual_retry', resolvedBy: 'SUPERVISOR-001', notes: 'Inventory replenished, retrying order' });
+      expect(response.body).toMatchObject({
+        resolved: true,
+        resolution: 'manual_retry',
+        resolvedBy: 'SUPERVISOR-001',
+        notes: 'Inventory replenished, retrying order',
+      });
       const released = await rest(service, 'GET', `/orders/${orderId}`);
       expect(released.body).toMatchObject({ deadLettered: false, status: 'validated', retry: { count: 0 } });
       const again = await rest(service, 'PATCH', `/dead-letter-queue/${orderId}/resolve`, { body: { resolution: 'escalated' } });
@@ -311,12 +335,18 @@ describe('REST reprocessing and dead letter queue (real store)', () => {
     it('PATCH resolve cancelled cancels the order with the notes; escalated keeps it held', async () => {
       const cancelled = await order();
       expectStatus(await moveToDlq(cancelled), 200);
-      expectStatus(await rest(service, 'PATCH', `/dead-letter-queue/${cancelled}/resolve`, { body: { resolution: 'cancelled', notes: 'Customer gave up' } }), 200);
+      expectStatus(
+        await rest(service, 'PATCH', `/dead-letter-queue/${cancelled}/resolve`, { body: { resolution: 'cancelled', notes: 'Customer gave up' } }),
+        200,
+      );
       expect((await rest(service, 'GET', `/orders/${cancelled}`)).body).toMatchObject({ status: 'cancelled', cancellation: { reason: 'Customer gave up' } });
 
       const escalated = await order();
       expectStatus(await moveToDlq(escalated), 200);
-      const response = await rest(service, 'PATCH', `/dead-letter-queue/${escalated}/resolve`, { body: { resolution: 'escalated' }, headers: { authorization: await bearer({ sub: 'SUP-7' }) } });
+      const response = await rest(service, 'PATCH', `/dead-letter-queue/${escalated}/resolve`, {
+        body: { resolution: 'escalated' },
+        headers: { authorization: await bearer({ sub: 'SUP-7' }) },
+      });
       expect(response.body).toMatchObject({ resolution: 'escalated', resolvedBy: 'SUP-7' });
       expect((await rest(service, 'GET', `/orders/${escalated}`)).body.deadLettered).toBe(true);
     });

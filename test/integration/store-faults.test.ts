@@ -103,12 +103,16 @@ describe('store faults (SecantusDB failpoints)', () => {
    */
   async function waitUntilReady(service: RunningOrderService, timeoutMs = 30_000) {
     let inARow = 0;
-    await eventually(async () => {
-      const response = await fetch(`${service.url}/ready`);
-      inARow = response.status === 200 ? inARow + 1 : 0;
-      if (response.status !== 200) throw new Error(`/ready answered ${response.status}: ${await response.text()}`);
-      if (inARow < 3) throw new Error(`/ready answered 200 ${inARow} time(s) in a row`);
-    }, timeoutMs, 200);
+    await eventually(
+      async () => {
+        const response = await fetch(`${service.url}/ready`);
+        inARow = response.status === 200 ? inARow + 1 : 0;
+        if (response.status !== 200) throw new Error(`/ready answered ${response.status}: ${await response.text()}`);
+        if (inARow < 3) throw new Error(`/ready answered 200 ${inARow} time(s) in a row`);
+      },
+      timeoutMs,
+      200,
+    );
   }
 
   function expectUnavailable(response: RestResult) {
@@ -152,7 +156,11 @@ describe('store faults (SecantusDB failpoints)', () => {
     }
     async function orderInPicking() {
       const orderId = await createOrder();
-      for (const [action, body] of [['validate', undefined], ['assign-wave', { waveId: 'W-FAULT' }], ['start-picking', undefined]] as const) {
+      for (const [action, body] of [
+        ['validate', undefined],
+        ['assign-wave', { waveId: 'W-FAULT' }],
+        ['start-picking', undefined],
+      ] as const) {
         expectStatus(await rest(service, 'PUT', `/orders/${orderId}/${action}`, { body }), 200);
       }
       return orderId;
@@ -162,7 +170,13 @@ describe('store faults (SecantusDB failpoints)', () => {
       const doc = await orders().findOne({ _id: orderId as never });
       if (!doc) throw new Error(`order ${orderId} is not stored`);
       const outbox = (doc.outbox ?? []) as Array<{ id: string; seq: number; type: string }>;
-      return { status: doc.status as string, version: doc.version as number, outboxSeq: doc.outboxSeq as number, outbox, deadLettered: doc.deadLettered as boolean };
+      return {
+        status: doc.status as string,
+        version: doc.version as number,
+        outboxSeq: doc.outboxSeq as number,
+        outbox,
+        deadLettered: doc.deadLettered as boolean,
+      };
     }
     function expectConsistentOutbox(doc: Awaited<ReturnType<typeof stored>>) {
       expect(doc.outbox.map((entry) => entry.seq)).toEqual(doc.outbox.map((_, index) => index + 1));
@@ -188,7 +202,9 @@ describe('store faults (SecantusDB failpoints)', () => {
         );
         expectStatus(created, 201);
         // The fault met the order's insert, and the retry stored it.
-        expect(seen.failed().filter(on('insert', 'orders'))).toEqual([expect.objectContaining({ failure: expect.objectContaining({ name: 'MongoNetworkError' }) })]);
+        expect(seen.failed().filter(on('insert', 'orders'))).toEqual([
+          expect.objectContaining({ failure: expect.objectContaining({ name: 'MongoNetworkError' }) }),
+        ]);
         expect(seen.succeeded().filter(on('insert', 'orders'))).toHaveLength(1);
         expect(await orders().countDocuments({ customerId })).toBe(1);
         const doc = await stored(created.body.orderId);
@@ -225,7 +241,12 @@ describe('store faults (SecantusDB failpoints)', () => {
         );
         expectUnavailable(response);
         // The first attempt and the driver's one retry both met the fault.
-        expect(seen.failed().filter(on('insert', 'orders')).map((command) => command.failure?.code)).toEqual([errorCode, errorCode]);
+        expect(
+          seen
+            .failed()
+            .filter(on('insert', 'orders'))
+            .map((command) => command.failure?.code),
+        ).toEqual([errorCode, errorCode]);
         expect(await orders().countDocuments({ customerId })).toBe(0);
         expect(await orders().countDocuments({})).toBe(total);
       });
@@ -305,8 +326,15 @@ describe('store faults (SecantusDB failpoints)', () => {
         const orderId = await createOrder();
         const before = await stored(orderId);
         const seen = commands.mark();
-        const response = await withFailPoint({ times: 3 }, { failCommands: ['update'], errorCode: 112 }, () => rest(service, 'PUT', `/orders/${orderId}/validate`));
-        expect(seen.failed().filter(on('update', 'orders', orderId)).map((command) => command.failure?.code)).toContain(112);
+        const response = await withFailPoint({ times: 3 }, { failCommands: ['update'], errorCode: 112 }, () =>
+          rest(service, 'PUT', `/orders/${orderId}/validate`),
+        );
+        expect(
+          seen
+            .failed()
+            .filter(on('update', 'orders', orderId))
+            .map((command) => command.failure?.code),
+        ).toContain(112);
         const after = await stored(orderId);
         expectConsistentOutbox(after);
         if (response.status === 200) {
@@ -368,7 +396,9 @@ describe('store faults (SecantusDB failpoints)', () => {
 
     describe('moving an order to the dead letter queue (order and counters in one transaction)', () => {
       const moveToDlq = (orderId: string) =>
-        rest(service, 'POST', `/reprocessing/orders/${orderId}/dlq`, { body: { failureStatus: 'picking', failureReason: 'Inventory permanently unavailable' } });
+        rest(service, 'POST', `/reprocessing/orders/${orderId}/dlq`, {
+          body: { failureStatus: 'picking', failureReason: 'Inventory permanently unavailable' },
+        });
 
       async function dlqView() {
         const stats = await rest(service, 'GET', '/dead-letter-queue/stats');
@@ -381,7 +411,11 @@ describe('store faults (SecantusDB failpoints)', () => {
       }
 
       /** The move is stored whole (the order holds the entry and the counters count it) or not at all. */
-      async function expectWholeOrNothing(orderId: string, response: RestResult, before: { view: Awaited<ReturnType<typeof dlqView>>; order: Awaited<ReturnType<typeof stored>> }) {
+      async function expectWholeOrNothing(
+        orderId: string,
+        response: RestResult,
+        before: { view: Awaited<ReturnType<typeof dlqView>>; order: Awaited<ReturnType<typeof stored>> },
+      ) {
         const view = await dlqView();
         const order = await stored(orderId);
         const entry = await rest(service, 'GET', `/dead-letter-queue/${orderId}`);
@@ -426,7 +460,10 @@ describe('store faults (SecantusDB failpoints)', () => {
         expectStatus(response, 200);
         // The first conflict met the counters; the transaction's second run met the other one (a skip applies once).
         const conflicts = seen.failed().filter((command) => command.name === 'update');
-        expect(conflicts.map((command) => [command.collection, command.failure?.code])).toEqual([['dead_letter_stats', 112], [expect.any(String), 112]]);
+        expect(conflicts.map((command) => [command.collection, command.failure?.code])).toEqual([
+          ['dead_letter_stats', 112],
+          [expect.any(String), 112],
+        ]);
       });
 
       it('the commit losing its connection once: the driver retries the commit and the move is stored whole', async () => {
@@ -453,7 +490,10 @@ describe('store faults (SecantusDB failpoints)', () => {
     describe('/ready', () => {
       async function ready() {
         const response = await fetch(`${service.url}/ready`);
-        return { status: response.status, body: (await response.json()) as { status: string; failed?: string[]; checks: Record<string, { status: string; error?: string }> } };
+        return {
+          status: response.status,
+          body: (await response.json()) as { status: string; failed?: string[]; checks: Record<string, { status: string; error?: string }> },
+        };
       }
 
       it('answers 503 naming mongodb while the store is unreachable for the service, and 200 again after', async () => {
@@ -462,7 +502,10 @@ describe('store faults (SecantusDB failpoints)', () => {
         await failPoint('alwaysOn', { failCommands: ['hello', 'isMaster', 'ping'], closeConnection: true });
         try {
           const down = await ready();
-          expect(down).toMatchObject({ status: 503, body: { status: 'not_ready', failed: ['mongodb'], checks: { mongodb: { status: 'down' }, kafka: { status: 'up' } } } });
+          expect(down).toMatchObject({
+            status: 503,
+            body: { status: 'not_ready', failed: ['mongodb'], checks: { mongodb: { status: 'down' }, kafka: { status: 'up' } } },
+          });
           // Still unreachable a moment later (not a one-off), while the test's own client is fine.
           await new Promise((resolve) => setTimeout(resolve, 1_500));
           expect(await ready()).toMatchObject({ status: 503, body: { failed: ['mongodb'] } });
@@ -482,7 +525,10 @@ describe('store faults (SecantusDB failpoints)', () => {
           const started = Date.now();
           const down = await ready();
           expect(Date.now() - started).toBeLessThan(2_900);
-          expect(down).toMatchObject({ status: 503, body: { failed: ['mongodb'], checks: { mongodb: { status: 'down', error: 'mongodb ping timed out after 2000 ms' } } } });
+          expect(down).toMatchObject({
+            status: 503,
+            body: { failed: ['mongodb'], checks: { mongodb: { status: 'down', error: 'mongodb ping timed out after 2000 ms' } } },
+          });
         } finally {
           await failPointOff();
         }

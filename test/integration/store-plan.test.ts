@@ -2,6 +2,7 @@ import type { CommandStartedEvent, Document } from 'mongodb';
 import mongoose, { type Connection } from 'mongoose';
 import { DeadLetterStatsRepository } from '../../src/store/dead-letter-stats.repository';
 import { DeadLetterRepository } from '../../src/store/dead-letter.repository';
+import { ReprocessingRepository } from '../../src/store/reprocessing.repository';
 import { ensureIndexes } from '../../src/store/mongo';
 import { orderModel } from '../../src/store/order.document';
 import { OrderRepository, type OrderListFilter } from '../../src/store/order.repository';
@@ -19,13 +20,25 @@ interface Captured {
 }
 
 const TENANT = 'default';
-const DRIVER_FIELDS = new Set(['lsid', '$db', '$clusterTime', 'txnNumber', 'startTransaction', 'autocommit', 'readConcern', '$readPreference', 'cursor', 'batchSize']);
+const DRIVER_FIELDS = new Set([
+  'lsid',
+  '$db',
+  '$clusterTime',
+  'txnNumber',
+  'startTransaction',
+  'autocommit',
+  'readConcern',
+  '$readPreference',
+  'cursor',
+  'batchSize',
+]);
 
 describe('query plans of every read on the real store', () => {
   let connection: Connection;
   let captured: Captured[] = [];
   let orders: OrderRepository;
   let deadLetters: DeadLetterRepository;
+  let reprocessing: ReprocessingRepository;
   let outbox: OutboxRepository;
 
   beforeAll(async () => {
@@ -37,6 +50,7 @@ describe('query plans of every read on the real store', () => {
     await stats.ensureIndexes();
     orders = new OrderRepository(model, connection, stats);
     deadLetters = new DeadLetterRepository(model);
+    reprocessing = new ReprocessingRepository(model);
     outbox = new OutboxRepository(model);
     // A few documents of each shape, so a planner that weighs data has some.
     const now = Date.now();
@@ -117,8 +131,8 @@ describe('query plans of every read on the real store', () => {
   });
 
   it('orders eligible for retry, with and without a status filter', async () => {
-    expectIndexed(await plansOf(() => deadLetters.findDueForRetry(TENANT, { limit: 100, maxRetries: 5, statuses: null }, new Date())));
-    expectIndexed(await plansOf(() => deadLetters.findDueForRetry(TENANT, { limit: 100, maxRetries: 5, statuses: ['picking'] }, new Date())));
+    expectIndexed(await plansOf(() => reprocessing.findDueForRetry(TENANT, { limit: 100, maxRetries: 5, statuses: null }, new Date())));
+    expectIndexed(await plansOf(() => reprocessing.findDueForRetry(TENANT, { limit: 100, maxRetries: 5, statuses: ['picking'] }, new Date())));
   });
 
   it('the relay sweep reads the partial index of pending outboxes only', async () => {
@@ -140,10 +154,10 @@ describe('query plans of every read on the real store', () => {
   });
 
   it('finds what the plans promise', async () => {
-    const due = await deadLetters.findDueForRetry(TENANT, { limit: 100, maxRetries: 5, statuses: null }, new Date());
+    const due = await reprocessing.findDueForRetry(TENANT, { limit: 100, maxRetries: 5, statuses: null }, new Date());
     // Failed (count 1–3), not dead-lettered, backoff elapsed: i % 4 ≠ 0 and i % 5 ≠ 0.
     expect(due.total).toBe(Array.from({ length: 60 }, (_, i) => i).filter((i) => i % 4 !== 0 && i % 5 !== 0).length);
-    expect((await orders.findOrderIdByBackorder(TENANT, 'BO-PLAN14'))).toBe('ORD-PLAN00000014');
+    expect(await orders.findOrderIdByBackorder(TENANT, 'BO-PLAN14')).toBe('ORD-PLAN00000014');
     expect((await orders.list(TENANT, { customerId: 'CUST-2' }, 0, 100)).total).toBe(10);
   });
 });

@@ -316,10 +316,17 @@ describe('tracing (OpenTelemetry over OTLP)', () => {
       expect(trace.spans.some((span) => span.scope === '@opentelemetry/instrumentation-express')).toBe(true);
       const graphqlSpans = trace.spans.filter((span) => span.scope === '@opentelemetry/instrumentation-graphql');
       expect(graphqlSpans.map((span) => span.name)).toEqual(expect.arrayContaining(['graphql.parse', 'graphql.validate', 'graphql.resolve createOrder']));
-      expect(graphqlSpans.some((span) => span.attributes['graphql.operation.type'] === 'mutation' && span.attributes['graphql.operation.name'] === 'Create')).toBe(true);
+      expect(
+        graphqlSpans.some((span) => span.attributes['graphql.operation.type'] === 'mutation' && span.attributes['graphql.operation.name'] === 'Create'),
+      ).toBe(true);
       if (process.env.TRACING_TEST_DEBUG) {
         const children = (parent: string, depth: number): string[] =>
-          trace.spans.filter((span) => span.parentSpanId === parent).flatMap((span) => [`${'  '.repeat(depth)}${span.name} [${span.scope}]${span.spanId === eventSpanId ? ' <- event traceparent' : ''}`, ...children(span.spanId, depth + 1)]);
+          trace.spans
+            .filter((span) => span.parentSpanId === parent)
+            .flatMap((span) => [
+              `${'  '.repeat(depth)}${span.name} [${span.scope}]${span.spanId === eventSpanId ? ' <- event traceparent' : ''}`,
+              ...children(span.spanId, depth + 1),
+            ]);
         process.stdout.write(`${children(incoming.parentSpanId, 0).join('\n')}\n`);
       }
       const mongo = trace.spans.filter((span) => span.scope === '@opentelemetry/instrumentation-mongodb');

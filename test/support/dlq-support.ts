@@ -10,7 +10,8 @@ import { graphql, uniqueName } from './test-service';
 
 /** Helpers shared by the reprocessing and dead letter queue integration tests. */
 
-export const RETRY_FIELDS = 'orderId retryCount maxRetries lastFailureReason lastFailureStatus lastFailedAt nextRetryAt isEligibleForRetry order { id status version deadLettered }';
+export const RETRY_FIELDS =
+  'orderId retryCount maxRetries lastFailureReason lastFailureStatus lastFailedAt nextRetryAt isEligibleForRetry order { id status version deadLettered }';
 export const DLQ_ENTRY_FIELDS = `orderId customerId failureStatus failureReason retryCount resolved resolution resolvedBy resolvedAt notes createdAt updatedAt
   retryHistory { attempt failureReason failureStatus failedAt workflowId runId }
   originalOrder { id status version deadLettered retry { count } }
@@ -47,7 +48,8 @@ export async function eventually<T>(check: () => Promise<T> | T, timeoutMs = 20_
 export class EventCollector {
   readonly events: CloudEvent[] = [];
   /** The same events with their Kafka coordinates and record timestamp (ms, set by the producer when sent), in arrival order. */
-  readonly records: Array<{ key: string | null; partition: number; offset: number; timestamp: number; headers: Record<string, string>; event: CloudEvent }> = [];
+  readonly records: Array<{ key: string | null; partition: number; offset: number; timestamp: number; headers: Record<string, string>; event: CloudEvent }> =
+    [];
   private consumer: Consumer | null = null;
 
   async start(): Promise<void> {
@@ -68,7 +70,14 @@ export class EventCollector {
         const event = JSON.parse(message.value.toString()) as CloudEvent;
         this.events.push(event);
         const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([name, value]) => [name, String(value)]));
-        this.records.push({ key: message.key?.toString() ?? null, partition, offset: Number(message.offset), timestamp: Number(message.timestamp), headers, event });
+        this.records.push({
+          key: message.key?.toString() ?? null,
+          partition,
+          offset: Number(message.offset),
+          timestamp: Number(message.timestamp),
+          headers,
+          event,
+        });
       },
     });
     await joined;
@@ -139,11 +148,15 @@ export async function startServiceProcess(env: Record<string, string>): Promise<
     return exited;
   };
   try {
-    await eventually(async () => {
-      if (child.exitCode !== null) throw new Error(`service exited with ${child.exitCode}: ${output}`);
-      const response = await fetch(`${url}/ready`);
-      if (!response.ok) throw new Error(`not ready: ${response.status}`);
-    }, 60_000, 100);
+    await eventually(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`service exited with ${child.exitCode}: ${output}`);
+        const response = await fetch(`${url}/ready`);
+        if (!response.ok) throw new Error(`not ready: ${response.status}`);
+      },
+      60_000,
+      100,
+    );
   } catch (error) {
     await stop();
     throw error;

@@ -4,7 +4,12 @@ import { ORDER_FIELDS, orderInput } from './order-factory';
 export type GraphQLError = { message: string; extensions?: Record<string, any> };
 
 /** Runs a mutation or query and returns its single root field, failing the test on errors. */
-export async function ok<T = any>(service: { url: string }, query: string, variables: Record<string, unknown> = {}, headers: Record<string, string> = {}): Promise<T> {
+export async function ok<T = any>(
+  service: { url: string },
+  query: string,
+  variables: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+): Promise<T> {
   const result = await graphql(service, query, variables, headers);
   if (result.errors?.length) throw new Error(`unexpected GraphQL errors: ${JSON.stringify(result.errors)}`);
   return Object.values(result.data ?? {})[0] as T;
@@ -23,8 +28,7 @@ export async function createOrder(service: { url: string }, overrides: Record<st
   return ok(service, CREATE_ORDER, { input: orderInput(overrides) }, headers);
 }
 
-export const transition = (mutation: string, args = '') =>
-  `mutation Transition($id: ID!${args ? `, ${args}` : ''}) { ${mutation} { ${ORDER_FIELDS} } }`;
+export const transition = (mutation: string, args = '') => `mutation Transition($id: ID!${args ? `, ${args}` : ''}) { ${mutation} { ${ORDER_FIELDS} } }`;
 
 export const VALIDATE = transition('validateOrder(id: $id)');
 export const ASSIGN = transition('assignOrderToWave(id: $id, waveId: $waveId)', '$waveId: String!');

@@ -86,7 +86,9 @@ export function assertMatchesOpenApi({ method, path, status, headers, body }: Ch
     expectJsonContentType(where, headers);
     const validate = validatorFor(schema);
     if (!validate(body)) {
-      throw new Error(`${where}: body does not match the OpenAPI document:\n${ajv.errorsText(validate.errors, { separator: '\n' })}\nbody: ${JSON.stringify(body).slice(0, 2000)}`);
+      throw new Error(
+        `${where}: body does not match the OpenAPI document:\n${ajv.errorsText(validate.errors, { separator: '\n' })}\nbody: ${JSON.stringify(body).slice(0, 2000)}`,
+      );
     }
   }
   for (const [name, spec] of Object.entries(documentedHeaders)) {

@@ -58,7 +58,17 @@ export interface TokenOptions {
   alg?: string;
 }
 
-export async function testToken({ sub = TEST_SUBJECT, tenant = 'default', scopes = SCOPES, issuer = TEST_ISSUER, audience = TEST_AUDIENCE, expiresIn = 3600, key, kid, alg = 'ES256' }: TokenOptions = {}): Promise<string> {
+export async function testToken({
+  sub = TEST_SUBJECT,
+  tenant = 'default',
+  scopes = SCOPES,
+  issuer = TEST_ISSUER,
+  audience = TEST_AUDIENCE,
+  expiresIn = 3600,
+  key,
+  kid,
+  alg = 'ES256',
+}: TokenOptions = {}): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
   return new SignJWT({ ...(tenant === null ? {} : { tenant_id: tenant }), scope: scopes.join(' ') })
     .setProtectedHeader({ alg, ...(kid ? { kid } : {}) })

@@ -18,7 +18,7 @@ import {
   orderWaveAssigned,
   type OrderEvent,
   type OrderEventType,
-} from '../../src/events/order-events';
+} from '../../src/models/order.events';
 import { ORDER_EVENTS_TOPIC } from '../../src/events/topics';
 import { recordPartialFulfillment } from '../../src/models/order.fulfilment';
 import type { OutboxEntryDoc } from '../../src/store/order.document';
@@ -52,10 +52,7 @@ const backorder = anOpenBackorder();
 
 /** At least one sample per type, made by the real builders (and, where there is one, the real decision). */
 const SAMPLES: Record<OrderEventType, OrderEvent[]> = {
-  'wms.order.received': [
-    orderReceived(order, NOW),
-    orderReceived(aReceivedOrder({ promisedDeliveryAt: null }), NOW),
-  ],
+  'wms.order.received': [orderReceived(order, NOW), orderReceived(aReceivedOrder({ promisedDeliveryAt: null }), NOW)],
   'wms.order.validated': [orderValidated(order, NOW)],
   'wms.order.wave-assigned': [orderWaveAssigned(order, WAVE_ID, NOW)],
   'wms.order.shipped': [orderShipped(order, { trackingNumber: '1Z999AA10123456784', carrier: 'UPS' }, NOW)],
@@ -66,9 +63,7 @@ const SAMPLES: Record<OrderEventType, OrderEvent[]> = {
     // A dead-lettered order released for a manual retry announces retry 0.
     orderRetryScheduled(order, { retryNumber: 0, failureStatus: 'shipping', failureReason: 'Carrier API down' }, NOW),
   ],
-  'wms.order.moved-to-dlq': [
-    orderMovedToDlq(order, { finalFailureStatus: 'picking', finalFailureReason: 'Max retries exceeded', totalRetryAttempts: 5 }, NOW),
-  ],
+  'wms.order.moved-to-dlq': [orderMovedToDlq(order, { finalFailureStatus: 'picking', finalFailureReason: 'Max retries exceeded', totalRetryAttempts: 5 }, NOW)],
   'wms.order.partially-fulfilled': [
     orderPartiallyFulfilled(
       order,

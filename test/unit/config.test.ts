@@ -21,7 +21,12 @@ describe('loadConfig', () => {
   });
 
   it('needs no key with AUTH_MODE=off (outside production), and reads CORS_ORIGINS as a list', () => {
-    const config = loadConfig({ MONGODB_URI: 'mongodb://x', KAFKA_BROKERS: 'a:1', AUTH_MODE: 'off', CORS_ORIGINS: 'https://a.example.com,http://localhost:3000' });
+    const config = loadConfig({
+      MONGODB_URI: 'mongodb://x',
+      KAFKA_BROKERS: 'a:1',
+      AUTH_MODE: 'off',
+      CORS_ORIGINS: 'https://a.example.com,http://localhost:3000',
+    });
     expect(config).toMatchObject({ AUTH_MODE: 'off', CORS_ORIGINS: ['https://a.example.com', 'http://localhost:3000'] });
     expect(loadConfig(required)).toMatchObject({ AUTH_MODE: 'jwt', AUTH_TENANT_CLAIM: 'tenant_id', AUTH_CLOCK_SKEW: 30_000, CORS_ORIGINS: [] });
   });

@@ -118,7 +118,11 @@ describe('store errors in GraphQL and REST answers', () => {
   const logger = pino({ level: 'silent' });
   const format = (original: Error) => {
     const error = new GraphQLError(original.message, { path: ['order'], originalError: original });
-    return toGraphQLFormattedError({ message: original.message, path: ['order'], extensions: { code: 'INTERNAL_SERVER_ERROR', stacktrace: ['at x'] } }, error, logger);
+    return toGraphQLFormattedError(
+      { message: original.message, path: ['order'], extensions: { code: 'INTERNAL_SERVER_ERROR', stacktrace: ['at x'] } },
+      error,
+      logger,
+    );
   };
 
   it('a transient server error becomes SERVICE_UNAVAILABLE with a generic message (no code, label or stack)', () => {

@@ -28,7 +28,11 @@ function fail(order: Order, times: number, at = ctx) {
 }
 
 const held = () => deepFreeze(fail(anOrderIn('picking'), 5).order);
-const resolution = (kind: 'manual_retry' | 'cancelled' | 'escalated', notes: string | null = null) => ({ resolution: kind, notes, resolvedBy: 'SUPERVISOR-001' });
+const resolution = (kind: 'manual_retry' | 'cancelled' | 'escalated', notes: string | null = null) => ({
+  resolution: kind,
+  notes,
+  resolvedBy: 'SUPERVISOR-001',
+});
 
 describe('incrementRetryCount with the dead letter queue', () => {
   it.each([
@@ -135,7 +139,13 @@ describe('moving an order to the DLQ again', () => {
     const { order } = markMovedToDlq(released, move, later);
     expect(order.deadLetter).toMatchObject({ failureStatus: 'packing', failureReason: 'Scale broken', retryCount: 0, resolved: false, createdAt: later.now });
     expect(order.deadLetter!.history).toHaveLength(1);
-    expect(order.deadLetter!.history[0]).toMatchObject({ failureStatus: 'picking', resolved: true, resolution: 'manual_retry', notes: 'try again', createdAt: NOW });
+    expect(order.deadLetter!.history[0]).toMatchObject({
+      failureStatus: 'picking',
+      resolved: true,
+      resolution: 'manual_retry',
+      notes: 'try again',
+      createdAt: NOW,
+    });
     expect(order.deadLetter!.history[0]).not.toHaveProperty('history');
 
     const again = markMovedToDlq(resolveDeadLetter(order, resolution('manual_retry'), later).order, move, later).order;
@@ -246,7 +256,14 @@ describe('dead letter statistics as counters', () => {
   });
 
   it('an empty queue has no oldest entry and averages 0', () => {
-    expect(statsFromCounters(addCounters([]), oldest)).toMatchObject({ totalEntries: 0, unresolvedCount: 0, resolvedCount: 0, byFailureStatus: [], oldestUnresolvedAt: null, averageRetries: 0 });
+    expect(statsFromCounters(addCounters([]), oldest)).toMatchObject({
+      totalEntries: 0,
+      unresolvedCount: 0,
+      resolvedCount: 0,
+      byFailureStatus: [],
+      oldestUnresolvedAt: null,
+      averageRetries: 0,
+    });
   });
 });
 
@@ -271,11 +288,11 @@ describe('list and eligibility queries', () => {
   });
 
   it('defaults eligibility to 100 orders under the service maxRetries, and names a limit above 1000', () => {
-    expect(parseRetryEligibilityQuery({}, 5)).toEqual({ limit: 100, maxRetries: 5, statuses: null });
-    expect(parseRetryEligibilityQuery({ statuses: ['picking', 'picking', 'packing'] }, 5).statuses).toEqual(['picking', 'packing']);
-    expect(parseRetryEligibilityQuery({ statuses: [] }, 5).statuses).toBeNull();
-    expect(() => parseRetryEligibilityQuery({ limit: 1001 }, 5)).toThrow(/limit: must be at most 1000/);
-    expect(() => parseRetryEligibilityQuery({ limit: 0 }, 5)).toThrow(/limit: must be at least 1/);
+    expect(parseRetryEligibilityQuery({})).toEqual({ limit: 100, maxRetries: null, statuses: null });
+    expect(parseRetryEligibilityQuery({ statuses: ['picking', 'picking', 'packing'] }).statuses).toEqual(['picking', 'packing']);
+    expect(parseRetryEligibilityQuery({ statuses: [] }).statuses).toBeNull();
+    expect(() => parseRetryEligibilityQuery({ limit: 1001 })).toThrow(/limit: must be at most 1000/);
+    expect(() => parseRetryEligibilityQuery({ limit: 0 })).toThrow(/limit: must be at least 1/);
   });
 });
 
@@ -293,7 +310,11 @@ describe('trackSubscription', () => {
   it('releases a subscription returned while it waits for an event, and removes its listener', async () => {
     const pubSub = createPubSub<{ CHANNEL: [number] }>();
     let active = 0;
-    const tracked = trackSubscription(pubSub.subscribe('CHANNEL'), () => active++, () => active--);
+    const tracked = trackSubscription(
+      pubSub.subscribe('CHANNEL'),
+      () => active++,
+      () => active--,
+    );
     expect(active).toBe(1);
     const pending = tracked.next();
     await tracked.return(undefined);
@@ -306,7 +327,11 @@ describe('trackSubscription', () => {
   it('delivers events, and releases once the stream ends', async () => {
     const pubSub = createPubSub<{ CHANNEL: [number] }>();
     let active = 0;
-    const tracked = trackSubscription(pubSub.subscribe('CHANNEL'), () => active++, () => active--);
+    const tracked = trackSubscription(
+      pubSub.subscribe('CHANNEL'),
+      () => active++,
+      () => active--,
+    );
     const first = tracked.next();
     pubSub.publish('CHANNEL', 7);
     await expect(first).resolves.toEqual({ done: false, value: 7 });

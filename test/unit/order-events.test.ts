@@ -12,7 +12,7 @@ import {
   orderValidated,
   orderWaveAssigned,
   type OrderEvent,
-} from '../../src/events/order-events';
+} from '../../src/models/order.events';
 import { NOW, ORDER_ID, aCreateOrderCommand, aReceivedOrder, anOpenBackorder } from './factories/order.factory';
 
 const order = aReceivedOrder();
@@ -64,7 +64,11 @@ describe('order event catalogue', () => {
   const backorder = anOpenBackorder();
   const cases: Array<[string, OrderEvent, Record<string, unknown>]> = [
     ['validated', orderValidated(order, NOW), { type: 'wms.order.validated', ...who, totalItems: 2, timestamp }],
-    ['wave-assigned', orderWaveAssigned(order, 'WAVE-2024-00123', NOW), { type: 'wms.order.wave-assigned', orderId: ORDER_ID, waveId: 'WAVE-2024-00123', timestamp }],
+    [
+      'wave-assigned',
+      orderWaveAssigned(order, 'WAVE-2024-00123', NOW),
+      { type: 'wms.order.wave-assigned', orderId: ORDER_ID, waveId: 'WAVE-2024-00123', timestamp },
+    ],
     [
       'shipped',
       orderShipped(order, { trackingNumber: '1Z999', carrier: 'UPS' }, NOW),

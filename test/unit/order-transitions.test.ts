@@ -45,7 +45,10 @@ const RUN: Record<ChangingOperation, (order: Order) => Decision> = {
   incrementRetry: (order) =>
     incrementRetryCount(
       order,
-      { failure: { failureReason: 'station offline', failedAt: null, failureStatus: null, workflowId: null, runId: null }, policy: { baseDelayMs: 900_000, maxDelayMs: 14_400_000 } },
+      {
+        failure: { failureReason: 'station offline', failedAt: null, failureStatus: null, workflowId: null, runId: null },
+        policy: { baseDelayMs: 900_000, maxDelayMs: 14_400_000 },
+      },
       ctx,
     ),
   resetForRetry: (order) => resetOrderForRetry(order, ctx),

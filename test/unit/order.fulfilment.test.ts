@@ -34,7 +34,13 @@ describe('recordPartialFulfillment', () => {
 
     expect(decision.order.items[0]).toMatchObject({ quantityFulfilled: 3, quantityBackordered: 2 });
     expect(decision.order.backorders).toEqual([
-      { backorderId: 'BO-TEST00000000', items: [{ sku: 'SKU-001', quantityShort: 2, reason: 'quantity_mismatch' }], status: 'open', createdAt: NOW, fulfilledAt: null },
+      {
+        backorderId: 'BO-TEST00000000',
+        items: [{ sku: 'SKU-001', quantityShort: 2, reason: 'quantity_mismatch' }],
+        status: 'open',
+        createdAt: NOW,
+        fulfilledAt: null,
+      },
     ]);
     expect(decision.order.status).toBe('picking');
     expect(decision.events.map(({ data }) => data)).toEqual([
@@ -111,7 +117,13 @@ describe('fulfillBackorder', () => {
     expect(decision.order.backorders[0]).toMatchObject({ status: 'fulfilled', fulfilledAt: NOW });
     expect(decision.order.status).toBe('shipped');
     expect(decision.events.map(({ data }) => data)).toEqual([
-      { type: 'wms.order.backorder-fulfilled', backorderId: 'BO-0123456789AB', originalOrderId: ORDER_ID, customerId: 'CUST-001', timestamp: NOW.toISOString() },
+      {
+        type: 'wms.order.backorder-fulfilled',
+        backorderId: 'BO-0123456789AB',
+        originalOrderId: ORDER_ID,
+        customerId: 'CUST-001',
+        timestamp: NOW.toISOString(),
+      },
     ]);
   });
 

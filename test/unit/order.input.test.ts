@@ -190,7 +190,15 @@ describe('parsing the arguments of the other operations', () => {
     ['fulfilment lines not a list', () => parsePartialFulfillment('SKU-001'), 'lines'],
     ['a negative fulfilled quantity', () => parsePartialFulfillment([{ sku: 'A', quantityFulfilled: -1, reason: 'damaged' }]), 'lines.0.quantityFulfilled'],
     ['an unknown backorder reason', () => parsePartialFulfillment([{ sku: 'A', quantityFulfilled: 1, reason: 'lost' }]), 'lines.0.reason'],
-    ['a sku reported twice', () => parsePartialFulfillment([{ sku: 'A', quantityFulfilled: 1 }, { sku: 'A', quantityFulfilled: 2 }]), 'lines.1.sku'],
+    [
+      'a sku reported twice',
+      () =>
+        parsePartialFulfillment([
+          { sku: 'A', quantityFulfilled: 1 },
+          { sku: 'A', quantityFulfilled: 2 },
+        ]),
+      'lines.1.sku',
+    ],
     ['a failure without reason', () => parseRetryFailure({ failedAt: '2024-01-15T10:30:00Z' }), 'failureReason'],
     ['a failure reason of 1001 characters', () => parseRetryFailure({ failureReason: 'f'.repeat(1001) }), 'failureReason'],
     ['a failure time without offset', () => parseRetryFailure({ failureReason: 'x', failedAt: '2024-01-15 10:30' }), 'failedAt'],
@@ -208,11 +216,19 @@ describe('parsing the arguments of the other operations', () => {
     expect(parseWaveId('WAVE-2024-00123')).toBe('WAVE-2024-00123');
     expect(parseShipment({ trackingNumber: '1Z999', carrier: 'UPS' })).toEqual({ trackingNumber: '1Z999', carrier: 'UPS' });
     expect(parseDeliveredAt('2024-01-15T12:00:00+01:00', NOW)).toEqual(new Date('2024-01-15T11:00:00Z'));
-    expect(parsePartialFulfillment([{ sku: 'SKU-001', quantityFulfilled: 3, reason: 'quantity_mismatch' }, { sku: 'SKU-002', quantityFulfilled: 1 }])).toEqual([
+    expect(
+      parsePartialFulfillment([
+        { sku: 'SKU-001', quantityFulfilled: 3, reason: 'quantity_mismatch' },
+        { sku: 'SKU-002', quantityFulfilled: 1 },
+      ]),
+    ).toEqual([
       { sku: 'SKU-001', quantityFulfilled: 3, reason: 'quantity_mismatch' },
       { sku: 'SKU-002', quantityFulfilled: 1, reason: null },
     ]);
-    expect(parseDlqMove({ failureStatus: 'picking', failureReason: 'Max retries exceeded' })).toEqual({ failureStatus: 'picking', failureReason: 'Max retries exceeded' });
+    expect(parseDlqMove({ failureStatus: 'picking', failureReason: 'Max retries exceeded' })).toEqual({
+      failureStatus: 'picking',
+      failureReason: 'Max retries exceeded',
+    });
   });
 
   it('defaults the delivery time to now', () => {

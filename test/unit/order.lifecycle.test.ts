@@ -1,13 +1,5 @@
 import { OrderInvalid, TransitionRefused } from '../../src/models/order.errors';
-import {
-  assignOrderToWave,
-  cancelOrder,
-  completeOrder,
-  createOrder,
-  modifyOrder,
-  shipOrder,
-  validateOrder,
-} from '../../src/models/order.lifecycle';
+import { assignOrderToWave, cancelOrder, completeOrder, createOrder, modifyOrder, shipOrder, validateOrder } from '../../src/models/order.lifecycle';
 import {
   CORRELATION_ID,
   NOW,

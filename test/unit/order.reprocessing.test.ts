@@ -65,7 +65,9 @@ describe('incrementRetryCount', () => {
       lastFailureStatus: 'shipping',
       lastFailedAt: failedAt,
       nextRetryAt: new Date('2024-01-15T10:45:00Z'),
-      history: [{ attempt: 1, failureReason: 'Picking station offline', failureStatus: 'shipping', failedAt, workflowId: 'order-fulfillment-ORD-1', runId: 'run-1' }],
+      history: [
+        { attempt: 1, failureReason: 'Picking station offline', failureStatus: 'shipping', failedAt, workflowId: 'order-fulfillment-ORD-1', runId: 'run-1' },
+      ],
     });
     expect(order.version).toBe(anOrderIn('packing').version + 1);
   });
@@ -121,7 +123,12 @@ describe('markMovedToDlq', () => {
     const { order: failed } = failTimes(anOrderIn('packing'), 2);
     const { order, events } = markMovedToDlq(failed, { failureStatus: 'packing', failureReason: 'Max retries exceeded' }, ctx);
     expect(order).toMatchObject({ deadLettered: true, status: 'packing', retry: { count: 2, nextRetryAt: null } });
-    expect(events[0].data).toMatchObject({ type: 'wms.order.moved-to-dlq', finalFailureStatus: 'packing', finalFailureReason: 'Max retries exceeded', totalRetryAttempts: 2 });
+    expect(events[0].data).toMatchObject({
+      type: 'wms.order.moved-to-dlq',
+      finalFailureStatus: 'packing',
+      finalFailureReason: 'Max retries exceeded',
+      totalRetryAttempts: 2,
+    });
   });
 
   it('refuses an order already held with CONFLICT', () => {
@@ -133,10 +140,19 @@ describe('markMovedToDlq', () => {
 describe('releaseFromDlqForRetry', () => {
   it('releases the order with a fresh count, reset status and a retry due now', () => {
     const held = failTimes(anOrderIn('picking'), 5).order;
-    const { order, events } = releaseFromDlqForRetry(deepFreeze(held), { failureStatus: 'picking', failureReason: 'Max retries exceeded' }, ctxAt(minutesAfter(NOW, 60)));
+    const { order, events } = releaseFromDlqForRetry(
+      deepFreeze(held),
+      { failureStatus: 'picking', failureReason: 'Max retries exceeded' },
+      ctxAt(minutesAfter(NOW, 60)),
+    );
     expect(order).toMatchObject({ deadLettered: false, status: 'validated', waveId: null, retry: { count: 0, nextRetryAt: minutesAfter(NOW, 60) } });
     expect(order.retry.history).toHaveLength(5);
-    expect(events[0].data).toMatchObject({ type: 'wms.order.retry-scheduled', retryNumber: 0, failureStatus: 'picking', failureReason: 'Max retries exceeded' });
+    expect(events[0].data).toMatchObject({
+      type: 'wms.order.retry-scheduled',
+      retryNumber: 0,
+      failureStatus: 'picking',
+      failureReason: 'Max retries exceeded',
+    });
   });
 
   it('refuses an order that is not held with CONFLICT', () => {

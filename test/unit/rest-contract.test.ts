@@ -33,7 +33,16 @@ describe('the route table and the OpenAPI document', () => {
   });
 
   it('lists enum values in the REST spelling, from the generated GraphQL types', () => {
-    expect([...REST_ENUM_VALUES.OrderStatus].sort()).toEqual(['assigned_to_wave', 'cancelled', 'completed', 'packing', 'picking', 'received', 'shipped', 'validated']);
+    expect([...REST_ENUM_VALUES.OrderStatus].sort()).toEqual([
+      'assigned_to_wave',
+      'cancelled',
+      'completed',
+      'packing',
+      'picking',
+      'received',
+      'shipped',
+      'validated',
+    ]);
     expect([...REST_ENUM_VALUES.DeadLetterResolution].sort()).toEqual(['cancelled', 'escalated', 'manual_retry']);
   });
 });
@@ -55,23 +64,63 @@ describe('GraphQL variable coercion messages → REST field issues', () => {
   const fieldOf = (variable: string) => ({ input: '', id: 'orderId', filter: '', statuses: 'status' })[variable] ?? variable;
 
   it.each([
-    ['Variable "$input" got invalid value "abc" at "input.items[0].quantity"; Int cannot represent non-integer value: "abc"', 'items.0.quantity', 'expected an integer'],
-    ['Variable "$input" got invalid value 3000000000 at "input.items[1].quantity"; Int cannot represent non 32-bit signed integer value: 3000000000', 'items.1.quantity', 'expected an integer within ±2147483647'],
+    [
+      'Variable "$input" got invalid value "abc" at "input.items[0].quantity"; Int cannot represent non-integer value: "abc"',
+      'items.0.quantity',
+      'expected an integer',
+    ],
+    [
+      'Variable "$input" got invalid value 3000000000 at "input.items[1].quantity"; Int cannot represent non 32-bit signed integer value: 3000000000',
+      'items.1.quantity',
+      'expected an integer within ±2147483647',
+    ],
     ['Variable "$input" got invalid value { priority: "STANDARD" }; Field "customerId" of required type "String!" was not provided.', 'customerId', 'required'],
-    ['Variable "$input" got invalid value { city: 1 } at "input.shippingAddress"; Field "street" of required type "String!" was not provided.', 'shippingAddress.street', 'required'],
+    [
+      'Variable "$input" got invalid value { city: 1 } at "input.shippingAddress"; Field "street" of required type "String!" was not provided.',
+      'shippingAddress.street',
+      'required',
+    ],
     ['Variable "$input" got invalid value { foo: 1 }; Field "foo" is not defined by type "CreateOrderInput".', 'foo', 'unknown field'],
-    ['Variable "$input" got invalid value { flor: 1 } at "input.shippingAddress"; Field "flor" is not defined by type "ShippingAddressInput". Did you mean "phone"?', 'shippingAddress.flor', 'unknown field'],
-    ['Variable "$input" got invalid value "urgent" at "input.priority"; Value "urgent" does not exist in "OrderPriority" enum.', 'priority', 'expected one of next_day, same_day, standard'],
-    ['Variable "$filter" got invalid value "x" at "filter.status"; Value "x" does not exist in "OrderStatus" enum. Did you mean the enum value "X"?', 'status', expect.stringMatching(/^expected one of .*received/)],
-    ['Variable "$statuses" got invalid value "waiting" at "statuses[1]"; Value "waiting" does not exist in "OrderStatus" enum.', 'status.1', expect.stringMatching(/^expected one of/)],
+    [
+      'Variable "$input" got invalid value { flor: 1 } at "input.shippingAddress"; Field "flor" is not defined by type "ShippingAddressInput". Did you mean "phone"?',
+      'shippingAddress.flor',
+      'unknown field',
+    ],
+    [
+      'Variable "$input" got invalid value "urgent" at "input.priority"; Value "urgent" does not exist in "OrderPriority" enum.',
+      'priority',
+      'expected one of next_day, same_day, standard',
+    ],
+    [
+      'Variable "$filter" got invalid value "x" at "filter.status"; Value "x" does not exist in "OrderStatus" enum. Did you mean the enum value "X"?',
+      'status',
+      expect.stringMatching(/^expected one of .*received/),
+    ],
+    [
+      'Variable "$statuses" got invalid value "waiting" at "statuses[1]"; Value "waiting" does not exist in "OrderStatus" enum.',
+      'status.1',
+      expect.stringMatching(/^expected one of/),
+    ],
     ['Variable "$reason" of required type "String!" was not provided.', 'reason', 'required'],
     ['Variable "$reason" of non-null type "String!" must not be null.', 'reason', 'must not be null'],
     ['Variable "$reason" got invalid value undefined; Expected non-nullable type "String!" not to be null.', 'reason', 'required'],
-    ['Variable "$input" got invalid value null at "input.items[0].sku"; Expected non-nullable type "String!" not to be null.', 'items.0.sku', 'must not be null'],
-    ['Variable "$input" got invalid value "x" at "input.shippingAddress"; Expected type "ShippingAddressInput" to be an object.', 'shippingAddress', 'expected an object'],
+    [
+      'Variable "$input" got invalid value null at "input.items[0].sku"; Expected non-nullable type "String!" not to be null.',
+      'items.0.sku',
+      'must not be null',
+    ],
+    [
+      'Variable "$input" got invalid value "x" at "input.shippingAddress"; Expected type "ShippingAddressInput" to be an object.',
+      'shippingAddress',
+      'expected an object',
+    ],
     ['Variable "$input" got invalid value []; Expected type "UpdateOrderInput" to be an object.', 'body', 'expected an object'],
     ['Variable "$pageSize" got invalid value "ten"; Int cannot represent non-integer value: "ten"', 'pageSize', 'expected an integer'],
-    ['Variable "$input" got invalid value "a\\" at \\"input.x" at "input.customerId"; String cannot represent a non string value: 5', 'customerId', 'expected a string'],
+    [
+      'Variable "$input" got invalid value "a\\" at \\"input.x" at "input.customerId"; String cannot represent a non string value: 5',
+      'customerId',
+      'expected a string',
+    ],
   ])('%s', (message, field, text) => {
     expect(coercionIssue(message, fieldOf, REST_ENUM_VALUES)).toEqual({ field, message: text });
   });

@@ -5,16 +5,20 @@ import { unmappedRootFields } from '../../src/auth/enforce-scopes';
 import { ENTITY_SCOPES, FIELD_SCOPES } from '../../src/auth/scopes';
 import { restRoutes } from '../../src/rest/rest-api';
 import { restRouteScopes } from '../../src/rest/rest-scopes';
-import { buildOrderSubgraph, createPubSubBus, printOrderSubgraphSdl } from '../../src/schema/build-schema';
+import { createLiveBus } from '../../src/events/live-bus';
+import { buildOrderSubgraph, printOrderSubgraphSdl } from '../../src/schema/build-schema';
 
 /** The scope table covers everything a caller can reach; the SDL and the REST routes follow it. */
 describe('the scope table', () => {
   it('maps every root field of the subgraph (queries, mutations, subscriptions, federation), and nothing that is not there', async () => {
-    const schema = await buildOrderSubgraph(createPubSubBus());
+    const schema = await buildOrderSubgraph(createLiveBus());
     expect(unmappedRootFields(schema)).toEqual([]);
     for (const key of Object.keys(FIELD_SCOPES)) {
       const [typeName, fieldName] = key.split('.');
-      expect({ key, exists: Boolean((schema.getType(typeName) as { getFields?: () => Record<string, unknown> })?.getFields?.()[fieldName]) }).toEqual({ key, exists: true });
+      expect({ key, exists: Boolean((schema.getType(typeName) as { getFields?: () => Record<string, unknown> })?.getFields?.()[fieldName]) }).toEqual({
+        key,
+        exists: true,
+      });
     }
     for (const typeName of Object.keys(ENTITY_SCOPES)) expect(schema.getType(typeName)).toBeDefined();
   });
@@ -27,7 +31,10 @@ describe('the scope table', () => {
       if (fieldName.startsWith('_')) continue; // added by @apollo/subgraph, not in the printed SDL
       const typeBlock = new RegExp(`type ${typeName}\\b[^{]*\\{([\\s\\S]*?)\\n\\}`).exec(sdl)?.[1] ?? '';
       const directive = requirement === 'authenticated' ? '@authenticated' : `@requiresScopes(scopes: [["${requirement}"]])`;
-      expect({ key, declared: new RegExp(`\\n  ${fieldName}\\b[\\s\\S]*?\\)?: [^\\n]*${directive.replace(/[[\]()"]/g, '\\$&')}`).test(typeBlock) }).toEqual({ key, declared: true });
+      expect({ key, declared: new RegExp(`\\n  ${fieldName}\\b[\\s\\S]*?\\)?: [^\\n]*${directive.replace(/[[\]()"]/g, '\\$&')}`).test(typeBlock) }).toEqual({
+        key,
+        declared: true,
+      });
     }
   });
 

@@ -84,7 +84,13 @@ describe('TokenVerifier', () => {
     const header = Buffer.from(JSON.stringify({ alg: 'none' })).toString('base64url');
     const body = Buffer.from(JSON.stringify({ sub: 'x', iss: ISSUER, aud: AUDIENCE, exp: 9_999_999_999, tenant_id: 't' })).toString('base64url');
     expect(await refusal(`${header}.${body}.`)).toBe('the token algorithm is not accepted');
-    const hs = await new SignJWT({ tenant_id: 't' }).setProtectedHeader({ alg: 'HS256' }).setSubject('x').setIssuer(ISSUER).setAudience(AUDIENCE).setExpirationTime('5m').sign(new TextEncoder().encode('x'.repeat(32)));
+    const hs = await new SignJWT({ tenant_id: 't' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('x')
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setExpirationTime('5m')
+      .sign(new TextEncoder().encode('x'.repeat(32)));
     expect(await refusal(hs)).toBe('the token algorithm is not accepted');
   });
 });

@@ -29,7 +29,13 @@ describe('with tracing off', () => {
   });
 
   it('makes non-recording publish spans that add no headers to Kafka records', () => {
-    const span = startPublishSpan('wms.orders.events', 'ORD-0123456789AB', 'wms.order.received', 'id-1', '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01');
+    const span = startPublishSpan(
+      'wms.orders.events',
+      'ORD-0123456789AB',
+      'wms.order.received',
+      'id-1',
+      '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+    );
     expect(span.isRecording()).toBe(false);
     expect(traceHeaders(span)).toEqual({});
     span.end();

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Collection, ObjectId } from 'mongodb';
 import type { Connection } from 'mongoose';
-import type { RestResponse } from './rest-route';
 
 /**
  * Idempotency-Key bookkeeping (CONTRACT §4) in the collection `idempotency_keys`.
@@ -43,11 +42,7 @@ export interface IdempotencyRecord extends IdempotencyScope {
   expiresAt: Date;
 }
 
-export type Claim =
-  | { kind: 'claimed'; id: ObjectId }
-  | { kind: 'replay'; response: StoredResponse }
-  | { kind: 'in_flight' }
-  | { kind: 'fingerprint_mismatch' };
+export type Claim = { kind: 'claimed'; id: ObjectId } | { kind: 'replay'; response: StoredResponse } | { kind: 'in_flight' } | { kind: 'fingerprint_mismatch' };
 
 const DUPLICATE_KEY = 11000;
 
@@ -68,15 +63,15 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
-export class IdempotencyStore {
+export class IdempotencyRepository {
   constructor(
     private readonly collection: Collection<IdempotencyRecord>,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  static forConnection(mongo: Connection): IdempotencyStore {
+  static forConnection(mongo: Connection): IdempotencyRepository {
     if (!mongo.db) throw new Error('MongoDB connection is not open');
-    return new IdempotencyStore(mongo.db.collection<IdempotencyRecord>(IDEMPOTENCY_COLLECTION));
+    return new IdempotencyRepository(mongo.db.collection<IdempotencyRecord>(IDEMPOTENCY_COLLECTION));
   }
 
   /** The unique index the claims rely on, and the TTL index that expires records. */
@@ -127,7 +122,7 @@ export class IdempotencyStore {
   }
 
   /** Stores the response to replay. */
-  async complete(id: ObjectId, response: RestResponse): Promise<void> {
+  async complete(id: ObjectId, response: { status: number; body?: unknown; headers?: Record<string, string> }): Promise<void> {
     const stored: StoredResponse = { status: response.status, body: response.body ?? null, headers: response.headers ?? {} };
     await this.collection.updateOne({ _id: id }, { $set: { state: 'completed', response: stored } });
   }

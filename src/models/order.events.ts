@@ -1,6 +1,6 @@
-import { centsToAmount } from '../models/money';
-import { orderTotals } from '../models/order.rules';
-import type { Backorder, BackorderItem, BackorderReason, Order, Priority } from '../models/order.types';
+import { centsToAmount } from './money';
+import { orderTotals } from './order.rules';
+import type { Backorder, BackorderItem, BackorderReason, Order, Priority } from './order.types';
 
 /**
  * The one catalogue of order events: event type → the `data` it carries (brief payloads, CONTRACT §5).
@@ -157,11 +157,7 @@ export function orderWaveAssigned(order: Order, waveId: string, now: Date): Orde
   return event('wms.order.wave-assigned', { orderId: order.orderId, waveId }, now);
 }
 
-export function orderShipped(
-  order: Order,
-  shipment: { trackingNumber: string; carrier: string },
-  now: Date,
-): OrderEventOf<'wms.order.shipped'> {
+export function orderShipped(order: Order, shipment: { trackingNumber: string; carrier: string }, now: Date): OrderEventOf<'wms.order.shipped'> {
   const { trackingNumber, carrier } = shipment;
   return event('wms.order.shipped', { orderId: order.orderId, customerId: order.customerId, trackingNumber, carrier }, now);
 }
