@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Authenticator } from './auth/authenticator';
 import type { Config } from './config';
 import type { KafkaClient } from './events/kafka';
-import type { OutboxRelay } from './events/outbox-relay';
+import type { OutboxRelay } from './events/outbox/relay';
 import type { Metrics } from './observability/metrics';
 import type { IdempotencyRepository } from './store/idempotency.repository';
 import type { LiveBus } from './events/live-bus';

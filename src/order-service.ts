@@ -13,7 +13,7 @@ import type { Readiness } from './server/health.routes';
 import { LIVE_CHANNELS, LiveFeed } from './events/live-feed';
 import { createAuthenticator } from './auth/authenticator';
 import { enforceScopes } from './auth/enforce-scopes';
-import { OutboxRelay, relayOwnerId, type OutboxRelayOptions } from './events/outbox-relay';
+import { OutboxRelay, relayOwnerId, type OutboxRelayOptions } from './events/outbox/relay';
 import { OutboxRepository } from './store/outbox.repository';
 import { startPeriodicRefresh } from './observability/periodic-refresh';
 import { sweeperLease } from './store/sweeper-lease';

@@ -2,17 +2,7 @@ import { GraphQLDateTime } from 'graphql-scalars';
 import { Directive, Field, Float, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { DeadLetterChangeKindEnum, DeadLetterResolutionEnum } from './enums';
 import { Customer } from './external-entities';
-import { Order } from './order.type';
-
-@ObjectType({ description: 'One failed processing attempt' })
-export class RetryAttempt {
-  @Field(() => Int, { description: 'From 1' }) attempt!: number;
-  @Field(() => String) failureReason!: string;
-  @Field(() => String, { description: 'Where processing failed, as the orchestrator reported it (e.g. picking, shipping)' }) failureStatus!: string;
-  @Field(() => GraphQLDateTime) failedAt!: Date;
-  @Field(() => String, { nullable: true }) workflowId!: string | null;
-  @Field(() => String, { nullable: true }) runId!: string | null;
-}
+import { Order, RetryAttempt } from './order.type';
 
 /**
  * The order as it stood when it was moved to the dead letter queue. A type of its own rather than `Order`, so that

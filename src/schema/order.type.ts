@@ -58,6 +58,16 @@ export class StatusChange {
   @Field(() => String, { nullable: true, description: 'Who made the change: the subject of their token' }) actor!: string | null;
 }
 
+@ObjectType({ description: 'One failed processing attempt' })
+export class RetryAttempt {
+  @Field(() => Int, { description: 'From 1' }) attempt!: number;
+  @Field(() => String) failureReason!: string;
+  @Field(() => String, { description: 'Where processing failed, as the orchestrator reported it (e.g. picking, shipping)' }) failureStatus!: string;
+  @Field(() => GraphQLDateTime) failedAt!: Date;
+  @Field(() => String, { nullable: true }) workflowId!: string | null;
+  @Field(() => String, { nullable: true }) runId!: string | null;
+}
+
 @ObjectType({ description: 'Retry bookkeeping for orders whose processing failed' })
 export class RetryInfo {
   @Field(() => Int) count!: number;
@@ -66,6 +76,8 @@ export class RetryInfo {
   @Field(() => String, { nullable: true }) lastFailureStatus!: string | null;
   @Field(() => GraphQLDateTime, { nullable: true }) lastFailedAt!: Date | null;
   @Field(() => GraphQLDateTime, { nullable: true }) nextRetryAt!: Date | null;
+  @Field(() => [RetryAttempt], { description: 'Every failed attempt, oldest first (a manual retry from the DLQ resets the count, not this)' })
+  history!: RetryAttempt[];
 }
 
 @Directive('@key(fields: "id")')

@@ -7,7 +7,7 @@ import { deadLetterChange } from '../models/dead-letter';
 import { deadLetterStatsDelta } from '../models/dead-letter-stats';
 import type { Metrics } from '../observability/metrics';
 import type { RequestContext } from '../observability/request-context';
-import type { RelayHandoff } from '../events/outbox-relay';
+import type { RelayHandoff } from '../events/outbox/relay';
 import { OrderWriteQueue } from './order-write-queue';
 import { ConcurrentWrite, type OrderRepository, type PendingEvent, type StoredEvents } from '../store/order.repository';
 

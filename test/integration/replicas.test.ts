@@ -12,7 +12,7 @@ import { uniqueName } from '../support/test-service';
 /**
  * Three service processes (`node dist/main.js`, relays on) on one database: safety across replicas rests on the
  * conditional write on `version` alone (src/use-cases/order-writer.ts), and on the outbox leases for publishing
- * (src/events/outbox-relay.ts). One order hammered from all three; 200 orders walked through their lifecycle with
+ * (src/events/outbox/relay.ts). One order hammered from all three; 200 orders walked through their lifecycle with
  * every step on a random replica; one replica killed with SIGKILL in the middle of a load. Events are checked per order
  * on the public topic: exactly the changes' events, in order, each id once — or repeated only as at-least-once delivery
  * allows (`delivered`).
@@ -129,7 +129,7 @@ class Load {
   }
 }
 
-/** Outbox leases last 30 s (src/events/outbox-relay.ts; no setting changes that). */
+/** Outbox leases last 30 s (src/events/outbox/relay.ts; no setting changes that). */
 const LEASE_MS = 30_000;
 
 /**

@@ -1,6 +1,7 @@
 import type { RunningOrderService } from '../../src/order-service';
 import { openApiDocument } from '../../src/rest/openapi';
 import { expectStatus, rest, restOrderBody, type RestResult } from '../support/rest-client';
+import { TEST_SUBJECT } from '../support/test-auth';
 import { startTestService } from '../support/test-service';
 
 /** Moves an order forward over REST, one lifecycle endpoint at a time, up to `stage`. */
@@ -63,8 +64,17 @@ describe('REST /api/v1 orders (real store, every response checked against the Op
         deadLettered: false,
       });
       expect(order.statusHistory).toEqual([
-        { from: null, to: 'received', at: expect.any(String), reason: null, correlationId: '550e8400-e29b-41d4-a716-446655440000' },
+        { from: null, to: 'received', at: expect.any(String), reason: null, correlationId: '550e8400-e29b-41d4-a716-446655440000', actor: TEST_SUBJECT },
       ]);
+      expect(order.retry).toEqual({
+        count: 0,
+        maxRetries: 5,
+        lastFailureReason: null,
+        lastFailureStatus: null,
+        lastFailedAt: null,
+        nextRetryAt: null,
+        history: [],
+      });
       expect(response.headers.get('location')).toBe(`/api/v1/orders/${order.orderId}`);
       expect(response.headers.get('etag')).toBe('"1"');
       expect(response.headers.get('x-wms-correlation-id')).toBe('550e8400-e29b-41d4-a716-446655440000');

@@ -75,6 +75,19 @@ describe('REST reprocessing and dead letter queue (real store)', () => {
         isEligibleForRetry: true,
       });
       expect((await rest(service, 'GET', `/reprocessing/orders/${orderId}/retry-count`)).body).toEqual(second.body);
+      // The order carries the same history (CONTRACT §2: retry.history[]).
+      const { body: stored } = await rest(service, 'GET', `/orders/${orderId}`);
+      expect(stored.retry.history).toEqual([
+        { attempt: 1, failureReason: 'Picking station offline', failureStatus: 'picking', failedAt: iso(t0), workflowId: null, runId: null },
+        {
+          attempt: 2,
+          failureReason: 'Picking station offline',
+          failureStatus: 'picking',
+          failedAt: iso(t0 + MINUTE),
+          workflowId: 'order-fulfillment-1',
+          runId: 'r-2',
+        },
+      ]);
     });
 
     it('POST at maxRetries moves the order to the dead letter queue', async () => {
