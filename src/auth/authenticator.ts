@@ -39,6 +39,6 @@ const localExperimenter: Authenticator = {
   async authenticate(_authorization, headers = {}) {
     const claimed = headers['x-wms-user-id'];
     const subject = typeof claimed === 'string' && /^[\x21-\x7e]{1,128}$/.test(claimed) ? claimed : 'anonymous';
-    return { subject, tenantId: 'default', scopes: new Set(SCOPES) };
+    return { subject, tenantId: 'default', scopes: new Set(SCOPES), expiresAt: null };
   },
 };

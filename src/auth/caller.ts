@@ -6,4 +6,6 @@ export interface Caller {
   subject: string;
   tenantId: string;
   scopes: ReadonlySet<Scope>;
+  /** When this service stops accepting the token (its `exp` plus the clock skew allowed); null without one (AUTH_MODE=off). */
+  expiresAt: Date | null;
 }

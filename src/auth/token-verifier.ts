@@ -60,7 +60,12 @@ export class TokenVerifier {
       throw new InvalidToken(`the token has no usable ${this.options.tenantClaim} claim`);
     }
     if (!payload.sub || payload.sub.length > 128) throw new InvalidToken('the token has no usable sub claim');
-    return { subject: payload.sub, tenantId, scopes: parseScopeClaim(payload.scope) };
+    return {
+      subject: payload.sub,
+      tenantId,
+      scopes: parseScopeClaim(payload.scope),
+      expiresAt: new Date((payload.exp! + this.options.clockToleranceSeconds) * 1000),
+    };
   }
 }
 

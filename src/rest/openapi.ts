@@ -746,4 +746,28 @@ function withSecurity(document: OpenApiDocument): OpenApiDocument {
   };
 }
 
-export const openApiDocument: OpenApiDocument = withSecurity(documentWithoutSecurity);
+/**
+ * OpenAPI links from the order a create answers to every operation on that order (`{orderId}` in the path), so a
+ * client — or a stateful fuzzer — can follow from a created order to its lifecycle, reprocessing and DLQ operations.
+ */
+function withOrderLinks(document: OpenApiDocument): OpenApiDocument {
+  const onOrder = Object.entries(document.paths)
+    .filter(([path]) => path.includes('{orderId}'))
+    .flatMap(([, operations]) => Object.values(operations).map((operation) => operation!.operationId));
+  const links = Object.fromEntries(
+    onOrder.map((operationId) => [
+      operationId[0].toUpperCase() + operationId.slice(1),
+      { operationId, parameters: { orderId: '$response.body#/orderId' }, description: `The created order, by its orderId` },
+    ]),
+  );
+  const create = document.paths['/orders'].post!;
+  return {
+    ...document,
+    paths: {
+      ...document.paths,
+      '/orders': { ...document.paths['/orders'], post: { ...create, responses: { ...create.responses, '201': { ...create.responses['201'], links } } } },
+    },
+  };
+}
+
+export const openApiDocument: OpenApiDocument = withSecurity(withOrderLinks(documentWithoutSecurity));

@@ -8,7 +8,7 @@ import { specifiedRules, validate, type GraphQLError, type GraphQLFormattedError
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Server } from 'node:http';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import type { AppServices } from '../app-services';
 import { contextFromHeaders, withCaller } from '../observability/request-context';
 import type { Caller } from '../auth/caller';
@@ -56,6 +56,24 @@ function metricsPlugin(services: AppServices): ApolloServerPlugin<GraphQLContext
   };
 }
 
+/** setTimeout's longest delay (~24.8 days); a later expiry is waited for in steps. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * A connection lives no longer than the token it was opened with: at its `exp` it is closed with 4401, as a connection
+ * without a valid token is, and the client reconnects with a fresh one (graphql-ws calls `connectionParams` again).
+ */
+function closeWhenExpired(socket: WebSocket, expiresAt: Date): void {
+  let timer: NodeJS.Timeout;
+  const arm = () => {
+    const left = expiresAt.getTime() - Date.now();
+    if (left <= 0) socket.close(CloseCode.Unauthorized, 'the token has expired');
+    else timer = setTimeout(arm, Math.min(left, MAX_TIMER_MS));
+  };
+  arm();
+  socket.once('close', () => clearTimeout(timer));
+}
+
 /** Apollo Server for queries and mutations, graphql-ws for subscriptions, both on /graphql of one HTTP server. */
 export function createGraphQLServer(schema: GraphQLSchema, httpServer: Server, services: AppServices) {
   const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: 64 * 1024 });
@@ -67,10 +85,9 @@ export function createGraphQLServer(schema: GraphQLSchema, httpServer: Server, s
       onConnect: async (ctx) => {
         try {
           const authorization = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
-          ctx.extra.caller = await services.authenticator.authenticate(
-            typeof authorization === 'string' ? authorization : undefined,
-            ctx.extra.request.headers,
-          );
+          const caller = await services.authenticator.authenticate(typeof authorization === 'string' ? authorization : undefined, ctx.extra.request.headers);
+          ctx.extra.caller = caller;
+          if (caller.expiresAt) closeWhenExpired(ctx.extra.socket, caller.expiresAt);
           return true;
         } catch (error) {
           if (!(error instanceof InvalidToken)) throw error;

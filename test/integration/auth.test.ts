@@ -392,6 +392,30 @@ describe('graphql-ws connections', () => {
     expect(await closeCodeOf({ authorization: await bearer({ key: stranger }) })).toBe(4401);
   });
 
+  it('are closed with 4401 when their token expires, and not before', async () => {
+    // Expired 28 s ago: still accepted within the test service's 30 s clock skew, for about 2 s more.
+    const authorization = await bearer({ expiresIn: -28 });
+    let acknowledgedAt = 0;
+    const closed = await new Promise<{ code: number; at: number }>((resolve) => {
+      const client = createClient({
+        url: `${service.url.replace('http', 'ws')}/graphql`,
+        webSocketImpl: WebSocket,
+        retryAttempts: 0,
+        lazy: false,
+        connectionParams: { authorization },
+        on: { connected: () => void (acknowledgedAt = Date.now()), closed: (event) => resolve({ code: (event as { code: number }).code, at: Date.now() }) },
+      });
+      client.subscribe(
+        { query: 'subscription { deadLetterQueueChanged { kind } }' },
+        { next: () => undefined, error: () => void client.dispose(), complete: () => undefined },
+      );
+    });
+    expect(acknowledgedAt).toBeGreaterThan(0);
+    expect(closed.code).toBe(4401);
+    expect(closed.at - acknowledgedAt).toBeGreaterThan(500);
+    expect(closed.at - acknowledgedAt).toBeLessThan(5_000);
+  });
+
   it('a token without dlq:read cannot subscribe to the DLQ feed (FORBIDDEN), one with it can', async () => {
     const attempt = (authorization: string) =>
       new Promise<unknown>((resolve) => {

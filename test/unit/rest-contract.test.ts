@@ -32,6 +32,18 @@ describe('the route table and the OpenAPI document', () => {
     expect('412' in operation.responses).toBe(Boolean(route.conditional));
   });
 
+  it('links the created order to every operation on an order, by its orderId', () => {
+    const onOrder = restRoutes.filter((route) => route.path.includes(':orderId')).map((route) => route.operationId);
+    const links = (openApiDocument.paths['/orders'].post!.responses['201'] as any).links as Record<string, { operationId: string; parameters: object }>;
+    expect(
+      Object.values(links)
+        .map((link) => link.operationId)
+        .sort(),
+    ).toEqual([...onOrder].sort());
+    expect(onOrder.length).toBeGreaterThan(10);
+    for (const link of Object.values(links)) expect(link.parameters).toEqual({ orderId: '$response.body#/orderId' });
+  });
+
   it('lists enum values in the REST spelling, from the generated GraphQL types', () => {
     expect([...REST_ENUM_VALUES.OrderStatus].sort()).toEqual([
       'assigned_to_wave',

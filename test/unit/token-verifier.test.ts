@@ -55,8 +55,14 @@ async function refusal(jwt: string): Promise<string> {
 
 describe('TokenVerifier', () => {
   it('reads subject, tenant and the known scopes of a valid token', async () => {
-    const caller = await verifier.verify(await token());
-    expect(caller).toEqual({ subject: 'picker-7', tenantId: 'tenant-a', scopes: new Set(['orders:read', 'dlq:read']) });
+    const expiresAt = Math.floor(Date.now() / 1000) + 120;
+    const caller = await verifier.verify(await token({ expiresAt }));
+    expect(caller).toEqual({
+      subject: 'picker-7',
+      tenantId: 'tenant-a',
+      scopes: new Set(['orders:read', 'dlq:read']),
+      expiresAt: new Date((expiresAt + 30) * 1000),
+    });
   });
 
   it('refuses a bad signature, another issuer or audience, an expired or not-yet-valid token, and garbage', async () => {
