@@ -370,46 +370,29 @@ describe('graphql-ws connections', () => {
   });
   afterAll(() => service?.stop());
 
-  const closeCodeOf = (connectionParams: Record<string, unknown> | undefined) =>
-    new Promise<number>((resolve) => {
-      const client = createClient({
-        url: `${service.url.replace('http', 'ws')}/graphql`,
-        webSocketImpl: WebSocket,
-        retryAttempts: 0,
-        lazy: false,
-        connectionParams,
-        on: { closed: (event) => resolve((event as { code: number }).code) },
-      });
-      client.subscribe(
-        { query: 'subscription { deadLetterQueueChanged { kind } }' },
-        { next: () => undefined, error: () => void client.dispose(), complete: () => undefined },
-      );
+  const DLQ_FEED = 'subscription { deadLetterQueueChanged { kind } }';
+  /** A client that connects at once and never retries, with these `connection_init` params. */
+  const clientWith = (connectionParams: Record<string, unknown> | undefined, on: Parameters<typeof createClient>[0]['on'] = {}) =>
+    createClient({ url: `${service.url.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, retryAttempts: 0, lazy: false, connectionParams, on });
+
+  /** Subscribes to the DLQ feed; resolves with the close code and time once the connection is closed. */
+  const closingOf = (connectionParams: Record<string, unknown> | undefined, on: Parameters<typeof createClient>[0]['on'] = {}) =>
+    new Promise<{ code: number; at: number }>((resolve) => {
+      const client = clientWith(connectionParams, { ...on, closed: (event) => resolve({ code: (event as { code: number }).code, at: Date.now() }) });
+      client.subscribe({ query: DLQ_FEED }, { next: () => undefined, error: () => void client.dispose(), complete: () => undefined });
     });
 
   it('are closed with 4401 without a token or with a bad one', async () => {
-    expect(await closeCodeOf(undefined)).toBe(4401);
-    expect(await closeCodeOf({ authorization: await bearer({ expiresIn: -600 }) })).toBe(4401);
-    expect(await closeCodeOf({ authorization: await bearer({ key: stranger }) })).toBe(4401);
+    expect((await closingOf(undefined)).code).toBe(4401);
+    expect((await closingOf({ authorization: await bearer({ expiresIn: -600 }) })).code).toBe(4401);
+    expect((await closingOf({ authorization: await bearer({ key: stranger }) })).code).toBe(4401);
   });
 
   it('are closed with 4401 when their token expires, and not before', async () => {
     // Expired 28 s ago: still accepted within the test service's 30 s clock skew, for about 2 s more.
     const authorization = await bearer({ expiresIn: -28 });
     let acknowledgedAt = 0;
-    const closed = await new Promise<{ code: number; at: number }>((resolve) => {
-      const client = createClient({
-        url: `${service.url.replace('http', 'ws')}/graphql`,
-        webSocketImpl: WebSocket,
-        retryAttempts: 0,
-        lazy: false,
-        connectionParams: { authorization },
-        on: { connected: () => void (acknowledgedAt = Date.now()), closed: (event) => resolve({ code: (event as { code: number }).code, at: Date.now() }) },
-      });
-      client.subscribe(
-        { query: 'subscription { deadLetterQueueChanged { kind } }' },
-        { next: () => undefined, error: () => void client.dispose(), complete: () => undefined },
-      );
-    });
+    const closed = await closingOf({ authorization }, { connected: () => void (acknowledgedAt = Date.now()) });
     expect(acknowledgedAt).toBeGreaterThan(0);
     expect(closed.code).toBe(4401);
     expect(closed.at - acknowledgedAt).toBeGreaterThan(500);
@@ -419,15 +402,8 @@ describe('graphql-ws connections', () => {
   it('a token without dlq:read cannot subscribe to the DLQ feed (FORBIDDEN), one with it can', async () => {
     const attempt = (authorization: string) =>
       new Promise<unknown>((resolve) => {
-        const client = createClient({
-          url: `${service.url.replace('http', 'ws')}/graphql`,
-          webSocketImpl: WebSocket,
-          retryAttempts: 0,
-          lazy: false,
-          connectionParams: { authorization },
-        });
-        client.subscribe(
-          { query: 'subscription { deadLetterQueueChanged { kind } }' },
+        clientWith({ authorization }).subscribe(
+          { query: DLQ_FEED },
           { next: (result) => resolve(result), error: (error) => resolve({ error }), complete: () => resolve('completed') },
         );
         setTimeout(() => resolve('open'), 1_000);
