@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { IDENTIFIER_PATTERN, IDENTIFIER_RULE, LIST_LIMITS, ORDER_LIMITS, TEXT_LIMITS } from './input-limits';
 import { isAssignedCountryCode } from './iso-countries';
 import { toCents } from './money';
 import { InvalidInput, type FieldIssue } from './order.errors';
@@ -74,11 +75,11 @@ export interface DlqResolutionInput {
   resolvedBy: string | null;
 }
 
-const MAX_LINES = 500;
-const MAX_QUANTITY = 100_000;
+const MAX_LINES = ORDER_LIMITS.lines;
+const MAX_QUANTITY = ORDER_LIMITS.quantity;
 const DATE_TIME_MESSAGE = 'expected an RFC 3339 date-time with offset, e.g. 2024-12-27T17:00:00Z';
 
-const identifier = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'expected 1–64 characters of A-Z a-z 0-9 . _ -');
+const identifier = z.string().regex(new RegExp(IDENTIFIER_PATTERN), IDENTIFIER_RULE);
 
 const requiredText = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
 
@@ -118,7 +119,7 @@ const unitPrice = z
     return conversion.cents;
   });
 
-const sku = requiredText(64);
+const sku = requiredText(TEXT_LIMITS.sku);
 
 function rejectDuplicateSkus(lines: ReadonlyArray<{ sku: string }>, ctx: z.RefinementCtx): void {
   const firstIndexBySku = new Map<string, number>();
@@ -134,7 +135,7 @@ const orderLine = z
     sku,
     quantity: z.number().int('must be an integer').min(1, 'must be at least 1').max(MAX_QUANTITY, `must be at most ${MAX_QUANTITY}`),
     unitPrice,
-    productName: optionalText(200),
+    productName: optionalText(TEXT_LIMITS.productName),
     weight: z
       .number()
       .finite('must be a finite number')
@@ -168,14 +169,14 @@ const countryCode = z.string().superRefine((code, ctx) => {
 
 const shippingAddress = z
   .object({
-    street: requiredText(200),
-    street2: optionalText(200),
-    city: requiredText(200),
-    state: requiredText(200),
-    zipCode: requiredText(200),
+    street: requiredText(TEXT_LIMITS.addressLine),
+    street2: optionalText(TEXT_LIMITS.addressLine),
+    city: requiredText(TEXT_LIMITS.addressLine),
+    state: requiredText(TEXT_LIMITS.addressLine),
+    zipCode: requiredText(TEXT_LIMITS.addressLine),
     country: countryCode,
-    recipientName: optionalText(200),
-    phone: optionalText(50),
+    recipientName: optionalText(TEXT_LIMITS.addressLine),
+    phone: optionalText(TEXT_LIMITS.phone),
   })
   .strict();
 
@@ -223,25 +224,25 @@ const fulfilmentLines = z
   .superRefine(rejectDuplicateSkus);
 
 const retryFailure = z.object({
-  failureReason: requiredText(1000),
+  failureReason: requiredText(TEXT_LIMITS.failureReason),
   failedAt: optionalDateTime,
-  failureStatus: requiredText(64)
+  failureStatus: requiredText(TEXT_LIMITS.failureStatus)
     .nullish()
     .transform((value) => value ?? null),
-  workflowId: requiredText(255)
+  workflowId: requiredText(TEXT_LIMITS.workflowId)
     .nullish()
     .transform((value) => value ?? null),
-  runId: requiredText(255)
+  runId: requiredText(TEXT_LIMITS.runId)
     .nullish()
     .transform((value) => value ?? null),
 });
 
-const dlqMove = z.object({ failureStatus: requiredText(64), failureReason: requiredText(1000) });
+const dlqMove = z.object({ failureStatus: requiredText(TEXT_LIMITS.failureStatus), failureReason: requiredText(TEXT_LIMITS.failureReason) });
 
 const dlqResolution = z.object({
   resolution: z.enum(DLQ_RESOLUTIONS),
-  notes: optionalText(2000),
-  resolvedBy: requiredText(64)
+  notes: optionalText(TEXT_LIMITS.notes),
+  resolvedBy: requiredText(TEXT_LIMITS.resolvedBy)
     .nullish()
     .transform((value) => value ?? null),
 });
@@ -272,7 +273,7 @@ export function parseUpdateOrderInput(raw: unknown): UpdateOrderCommand {
 // Single values are wrapped in an object so that the error names the argument, e.g. `reason`.
 
 export function parseCancelReason(raw: unknown): string {
-  return parseWith(z.object({ reason: requiredText(500) }), { reason: raw }).reason;
+  return parseWith(z.object({ reason: requiredText(TEXT_LIMITS.cancelReason) }), { reason: raw }).reason;
 }
 
 export function parseWaveId(raw: unknown): string {
@@ -280,7 +281,7 @@ export function parseWaveId(raw: unknown): string {
 }
 
 export function parseShipment(raw: unknown): Shipment {
-  return parseWith(z.object({ trackingNumber: requiredText(64), carrier: requiredText(64) }), raw);
+  return parseWith(z.object({ trackingNumber: requiredText(TEXT_LIMITS.trackingNumber), carrier: requiredText(TEXT_LIMITS.carrier) }), raw);
 }
 
 export function parseDeliveredAt(raw: unknown, now: Date): Date {
@@ -303,11 +304,11 @@ export function parseDlqResolution(raw: unknown): DlqResolutionInput {
   return parseWith(dlqResolution, raw);
 }
 
-export const DLQ_LIST_DEFAULT_LIMIT = 50;
-export const DLQ_LIST_MAX_LIMIT = 500;
-export const RETRY_ELIGIBLE_DEFAULT_LIMIT = 100;
-export const RETRY_ELIGIBLE_MAX_LIMIT = 1000;
-const MAX_OFFSET = 1_000_000;
+export const DLQ_LIST_DEFAULT_LIMIT = LIST_LIMITS.dlqDefault;
+export const DLQ_LIST_MAX_LIMIT = LIST_LIMITS.dlqMax;
+export const RETRY_ELIGIBLE_DEFAULT_LIMIT = LIST_LIMITS.retryEligibleDefault;
+export const RETRY_ELIGIBLE_MAX_LIMIT = LIST_LIMITS.retryEligibleMax;
+const MAX_OFFSET = LIST_LIMITS.offsetMax;
 
 export interface DeadLetterListQuery {
   /** Null: resolved and unresolved entries. */
@@ -342,7 +343,7 @@ const deadLetterListQuery = z.object({
     .boolean()
     .nullish()
     .transform((value) => value ?? null),
-  failureStatus: requiredText(64)
+  failureStatus: requiredText(TEXT_LIMITS.failureStatus)
     .nullish()
     .transform((value) => value ?? null),
   customerId: identifier.nullish().transform((value) => value ?? null),
@@ -350,7 +351,7 @@ const deadLetterListQuery = z.object({
     .number()
     .finite('must be a finite number')
     .nonnegative('must not be negative')
-    .max(1_000_000, 'must be at most 1000000')
+    .max(LIST_LIMITS.olderThanHoursMax, `must be at most ${LIST_LIMITS.olderThanHoursMax}`)
     .nullish()
     .transform((value) => value ?? null),
   limit: pageLimit(DLQ_LIST_DEFAULT_LIMIT, DLQ_LIST_MAX_LIMIT),
@@ -367,7 +368,7 @@ export function parseDeadLetterListQuery(raw: unknown): DeadLetterListQuery {
   return parseWith(deadLetterListQuery, raw);
 }
 
-/** `defaultMaxRetries` is the service's MAX_RETRIES. An empty status list means no status filter. */
+/** No `maxRetries`: the service's MAX_RETRIES (applied by the use case). An empty status list means no status filter. */
 export function parseRetryEligibilityQuery(raw: unknown): RetryEligibilityQuery {
   const schema = z.object({
     limit: pageLimit(RETRY_ELIGIBLE_DEFAULT_LIMIT, RETRY_ELIGIBLE_MAX_LIMIT),
@@ -375,7 +376,7 @@ export function parseRetryEligibilityQuery(raw: unknown): RetryEligibilityQuery 
       .number()
       .int('must be an integer')
       .min(1, 'must be at least 1')
-      .max(100, 'must be at most 100')
+      .max(LIST_LIMITS.maxRetriesMax, `must be at most ${LIST_LIMITS.maxRetriesMax}`)
       .nullish()
       .transform((value) => value ?? null),
     statuses: z

@@ -1,3 +1,5 @@
+import { IDENTIFIER_PATTERN, LIST_LIMITS, NOT_BLANK_PATTERN, ORDER_LIMITS, TEXT_LIMITS } from '../models/input-limits';
+import { ISO_COUNTRY_CODES } from '../models/iso-countries';
 import { SERVICE_VERSION } from '../service-info';
 import { BackorderReason, BackorderStatus, DeadLetterResolution, OrderPriority, OrderStatus } from './generated/operations';
 import { MAX_BODY_DEPTH } from './rest-router';
@@ -49,6 +51,11 @@ function nullable(schema: JsonSchema): JsonSchema {
 }
 const string = (extra: JsonSchema = {}): JsonSchema => ({ type: 'string', ...extra });
 const dateTime = string({ format: 'date-time' });
+/** Text the parsers trim and require (order.input.ts `requiredText`): not blank, at most `max` characters. */
+const requiredText = (max: number) => string({ minLength: 1, maxLength: max, pattern: NOT_BLANK_PATTERN });
+/** Text that may be absent, null or blank (stored as null). */
+const optionalText = (max: number) => nullable(string({ maxLength: max }));
+const identifier = string({ pattern: IDENTIFIER_PATTERN, description: 'Letters, digits, . _ - (1–64)' });
 const integer = (extra: JsonSchema = {}): JsonSchema => ({ type: 'integer', ...extra });
 const number = (extra: JsonSchema = {}): JsonSchema => ({ type: 'number', ...extra });
 
@@ -123,10 +130,10 @@ const order = record(
 
 const orderItemInput = input(
   {
-    sku: string({ minLength: 1, maxLength: 64 }),
-    quantity: integer({ minimum: 1, maximum: 100000 }),
+    sku: requiredText(TEXT_LIMITS.sku),
+    quantity: integer({ minimum: 1, maximum: ORDER_LIMITS.quantity }),
     unitPrice: number({ minimum: 0, description: 'At most 2 decimals' }),
-    productName: nullable(string({ maxLength: 200 })),
+    productName: optionalText(TEXT_LIMITS.productName),
     weight: nullable(number({ minimum: 0, description: 'Kilograms per unit' })),
   },
   ['sku', 'quantity', 'unitPrice'],
@@ -134,14 +141,14 @@ const orderItemInput = input(
 
 const shippingAddressInput = input(
   {
-    street: string({ minLength: 1 }),
-    street2: nullable(string()),
-    city: string({ minLength: 1 }),
-    state: string({ minLength: 1 }),
-    zipCode: string({ minLength: 1 }),
-    country: string({ pattern: '^[A-Z]{2}$', description: 'ISO 3166-1 alpha-2, upper case' }),
-    recipientName: nullable(string()),
-    phone: nullable(string()),
+    street: requiredText(TEXT_LIMITS.addressLine),
+    street2: optionalText(TEXT_LIMITS.addressLine),
+    city: requiredText(TEXT_LIMITS.addressLine),
+    state: requiredText(TEXT_LIMITS.addressLine),
+    zipCode: requiredText(TEXT_LIMITS.addressLine),
+    country: string({ enum: [...ISO_COUNTRY_CODES].sort(), description: 'An assigned ISO 3166-1 alpha-2 code, upper case' }),
+    recipientName: optionalText(TEXT_LIMITS.addressLine),
+    phone: optionalText(TEXT_LIMITS.phone),
   },
   ['street', 'city', 'state', 'zipCode', 'country'],
 );
@@ -308,7 +315,7 @@ function lifecycle(operationId: string, summary: string, body?: JsonSchema, body
 const validateOperation = (operationId: string) =>
   lifecycle(operationId, 'Validate an order (received → validated); a repeat is a no-op; 422 ORDER_INVALID when business rules fail');
 const cancelOperation = (operationId: string) =>
-  lifecycle(operationId, 'Cancel an order not yet shipped; a repeat is a no-op', input({ reason: string({ minLength: 1, maxLength: 500 }) }, ['reason']), true);
+  lifecycle(operationId, 'Cancel an order not yet shipped; a repeat is a no-op', input({ reason: requiredText(TEXT_LIMITS.cancelReason) }, ['reason']), true);
 
 const documentWithoutSecurity: OpenApiDocument = {
   openapi: '3.1.0',
@@ -339,10 +346,10 @@ const documentWithoutSecurity: OpenApiDocument = {
           content: json(
             input(
               {
-                customerId: string({ pattern: '^[A-Za-z0-9._-]{1,64}$' }),
+                customerId: identifier,
                 priority: priorityInput,
                 promisedDeliveryAt: nullable(dateTime),
-                items: { type: 'array', items: ref('OrderItemInput'), minItems: 1, maxItems: 500 },
+                items: { type: 'array', items: ref('OrderItemInput'), minItems: 1, maxItems: ORDER_LIMITS.lines },
                 shippingAddress: ref('ShippingAddressInput'),
               },
               ['customerId', 'priority', 'items', 'shippingAddress'],
@@ -405,7 +412,7 @@ const documentWithoutSecurity: OpenApiDocument = {
           properties: {
             priority: priorityInput,
             promisedDeliveryAt: { ...nullable(dateTime), description: 'null removes the promise' },
-            items: { type: 'array', items: ref('OrderItemInput'), minItems: 1, maxItems: 500 },
+            items: { type: 'array', items: ref('OrderItemInput'), minItems: 1, maxItems: ORDER_LIMITS.lines },
             shippingAddress: ref('ShippingAddressInput'),
           },
           minProperties: 1,
@@ -423,12 +430,7 @@ const documentWithoutSecurity: OpenApiDocument = {
       post: { ...cancelOperation('cancelOrderPost'), description: 'POST is accepted for older callers' },
     },
     '/orders/{orderId}/assign-wave': {
-      put: lifecycle(
-        'assignOrderToWave',
-        'validated → assigned_to_wave; the same wave again is a no-op',
-        input({ waveId: string({ pattern: '^[A-Za-z0-9._-]{1,64}$' }) }, ['waveId']),
-        true,
-      ),
+      put: lifecycle('assignOrderToWave', 'validated → assigned_to_wave; the same wave again is a no-op', input({ waveId: identifier }, ['waveId']), true),
     },
     '/orders/{orderId}/start-picking': { put: lifecycle('startPicking', 'assigned_to_wave → picking') },
     '/orders/{orderId}/start-packing': { put: lifecycle('startPacking', 'picking → packing') },
@@ -436,7 +438,7 @@ const documentWithoutSecurity: OpenApiDocument = {
       put: lifecycle(
         'shipOrder',
         'packing → shipped',
-        input({ trackingNumber: string({ minLength: 1, maxLength: 64 }), carrier: string({ minLength: 1, maxLength: 64 }) }, ['trackingNumber', 'carrier']),
+        input({ trackingNumber: requiredText(TEXT_LIMITS.trackingNumber), carrier: requiredText(TEXT_LIMITS.carrier) }, ['trackingNumber', 'carrier']),
         true,
       ),
     },
@@ -450,8 +452,13 @@ const documentWithoutSecurity: OpenApiDocument = {
         summary: 'Orders whose retry is due: failed at least once, fewer than maxRetries failures, not held, not finished; longest-due first',
         tags: ['reprocessing'],
         parameters: [
-          { name: 'limit', in: 'query', schema: integer({ minimum: 1, maximum: 1000, default: 100 }) },
-          { name: 'maxRetries', in: 'query', schema: integer({ minimum: 1, default: 5 }) },
+          { name: 'limit', in: 'query', schema: integer({ minimum: 1, maximum: LIST_LIMITS.retryEligibleMax, default: LIST_LIMITS.retryEligibleDefault }) },
+          {
+            name: 'maxRetries',
+            in: 'query',
+            description: "Default: the service's MAX_RETRIES",
+            schema: integer({ minimum: 1, maximum: LIST_LIMITS.maxRetriesMax }),
+          },
           {
             name: 'status',
             in: 'query',
@@ -488,11 +495,11 @@ const documentWithoutSecurity: OpenApiDocument = {
           content: json(
             input(
               {
-                failureReason: string({ minLength: 1, maxLength: 1000 }),
+                failureReason: requiredText(TEXT_LIMITS.failureReason),
                 failedAt: { ...dateTime, description: 'Default: now; the backoff counts from it' },
-                failureStatus: string({ description: "Default: the order's status" }),
-                workflowId: string(),
-                runId: string(),
+                failureStatus: { ...requiredText(TEXT_LIMITS.failureStatus), description: "Default: the order's status" },
+                workflowId: requiredText(TEXT_LIMITS.workflowId),
+                runId: requiredText(TEXT_LIMITS.runId),
               },
               ['failureReason'],
             ),
@@ -519,7 +526,7 @@ const documentWithoutSecurity: OpenApiDocument = {
         requestBody: {
           required: true,
           content: json(
-            input({ failureStatus: string({ minLength: 1, maxLength: 64 }), failureReason: string({ minLength: 1, maxLength: 1000 }) }, [
+            input({ failureStatus: requiredText(TEXT_LIMITS.failureStatus), failureReason: requiredText(TEXT_LIMITS.failureReason) }, [
               'failureStatus',
               'failureReason',
             ]),
@@ -535,16 +542,16 @@ const documentWithoutSecurity: OpenApiDocument = {
         tags: ['dead-letter-queue'],
         parameters: [
           { name: 'resolved', in: 'query', schema: { type: 'boolean' } },
-          { name: 'failureStatus', in: 'query', schema: string() },
-          { name: 'customerId', in: 'query', schema: string() },
+          { name: 'failureStatus', in: 'query', schema: requiredText(TEXT_LIMITS.failureStatus) },
+          { name: 'customerId', in: 'query', schema: identifier },
           {
             name: 'olderThanHours',
             in: 'query',
             description: 'Moved to the queue more than this many hours ago (fractions allowed)',
-            schema: number({ minimum: 0 }),
+            schema: number({ minimum: 0, maximum: LIST_LIMITS.olderThanHoursMax }),
           },
-          { name: 'limit', in: 'query', schema: integer({ minimum: 1, maximum: 500, default: 50 }) },
-          { name: 'offset', in: 'query', schema: integer({ minimum: 0, default: 0 }) },
+          { name: 'limit', in: 'query', schema: integer({ minimum: 1, maximum: LIST_LIMITS.dlqMax, default: LIST_LIMITS.dlqDefault }) },
+          { name: 'offset', in: 'query', schema: integer({ minimum: 0, maximum: LIST_LIMITS.offsetMax, default: 0 }) },
         ],
         responses: {
           '200': {
@@ -592,8 +599,11 @@ const documentWithoutSecurity: OpenApiDocument = {
             input(
               {
                 resolution: resolutionValue,
-                notes: nullable(string({ maxLength: 2000 })),
-                resolvedBy: { ...nullable(string({ maxLength: 64 })), description: 'The caller (their token subject); a different value is refused' },
+                notes: optionalText(TEXT_LIMITS.notes),
+                resolvedBy: {
+                  ...nullable(requiredText(TEXT_LIMITS.resolvedBy)),
+                  description: 'The caller (their token subject); a different value is refused',
+                },
               },
               ['resolution'],
             ),
