@@ -189,7 +189,8 @@ function toRestRequest(route: CompiledRoute, req: Request): RestRequest {
   const query: Record<string, QueryValue> = {};
   for (const [name, value] of Object.entries(req.query as Record<string, unknown>)) {
     if (route.queryParameters?.includes(name)) query[name] = value as QueryValue;
-    else issues.push({ field: name, message: 'unknown query parameter' });
+    // A parameter without a name (`?=x`) is named `query`: an issue always names something the caller can find.
+    else issues.push(name ? { field: name, message: 'unknown query parameter' } : { field: 'query', message: 'a query parameter without a name' });
   }
 
   let body: Record<string, unknown> = {};
@@ -197,7 +198,10 @@ function toRestRequest(route: CompiledRoute, req: Request): RestRequest {
     if (!isPlainObject(req.body)) issues.push({ field: 'body', message: 'expected a JSON object' });
     else body = req.body;
     if (Array.isArray(route.bodyFields)) {
-      for (const name of Object.keys(body)) if (!route.bodyFields.includes(name)) issues.push({ field: name, message: 'unknown field' });
+      for (const name of Object.keys(body)) {
+        if (!route.bodyFields.includes(name))
+          issues.push(name ? { field: name, message: 'unknown field' } : { field: 'body', message: 'a field without a name' });
+      }
     }
   }
 

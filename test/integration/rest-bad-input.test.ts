@@ -159,6 +159,15 @@ const cases: BadRequest[] = [
     field: 'items',
   },
   {
+    name: 'PATCH with a field without a name',
+    method: 'PATCH',
+    path: '/orders/{received}',
+    options: { body: { '': 1, priority: 'standard' } },
+    status: 400,
+    code: 'VALIDATION_ERROR',
+    field: 'body',
+  },
+  {
     name: 'PATCH with an unknown field',
     method: 'PATCH',
     path: '/orders/{received}',
@@ -321,6 +330,15 @@ const cases: BadRequest[] = [
   },
 
   // query parameters
+  {
+    name: 'GET /orders?=x (a parameter without a name)',
+    method: 'GET',
+    path: '/orders?=x',
+    options: {},
+    status: 400,
+    code: 'VALIDATION_ERROR',
+    field: 'query',
+  },
   { name: 'GET /orders?page=-1', method: 'GET', path: '/orders?page=-1', options: {}, status: 400, code: 'VALIDATION_ERROR', field: 'page' },
   { name: 'GET /orders?page=99999999999', method: 'GET', path: '/orders?page=99999999999', options: {}, status: 400, code: 'VALIDATION_ERROR', field: 'page' },
   { name: 'GET /orders?pageSize=1e2', method: 'GET', path: '/orders?pageSize=1e2', options: {}, status: 400, code: 'VALIDATION_ERROR', field: 'pageSize' },
