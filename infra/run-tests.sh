@@ -4,9 +4,10 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$PROJECT_DIR"
 [ -d node_modules ] || { log "installing npm packages"; npm ci --no-audit --no-fund; }
-# Provision both servers side by side before jest starts, so its time-outs never include a build.
+# Provision the servers and the OpenAPI fuzzer side by side before jest starts, so its time-outs never include a build.
 "$INFRA_DIR/provision-kafka.sh" >/dev/null & kafka_jars=$!
 "$INFRA_DIR/provision-secantusdb.sh" >/dev/null
+"$INFRA_DIR/provision-schemathesis.sh" >/dev/null
 wait "$kafka_jars"
 log "type-checking"
 npx tsc --noEmit -p tsconfig.json
