@@ -29,6 +29,10 @@ export const TEXT_LIMITS = {
 export const ORDER_LIMITS = {
   lines: 500,
   quantity: 100_000,
+  // 500 lines × 100,000 units × 1,000,000.00 stays below 2^53 cents: no valid order has a total that cannot be computed exactly.
+  unitPrice: 1_000_000,
+  /** Kilograms per unit: a warehouse unit heavier than 100 t is a typing error, and the order's total weight stays finite. */
+  weight: 100_000,
 } as const;
 
 export const LIST_LIMITS = {
@@ -39,4 +43,13 @@ export const LIST_LIMITS = {
   offsetMax: 1_000_000,
   olderThanHoursMax: 1_000_000,
   maxRetriesMax: 100,
+  pageMax: 1_000_000,
+  pageSizeDefault: 20,
+  pageSizeMax: 100,
 } as const;
+
+/** `Idempotency-Key`: 1–255 printable ASCII characters, no spaces. */
+export const IDEMPOTENCY_KEY_PATTERN = '^[\\x21-\\x7e]{1,255}$';
+
+/** `If-Match`: `*` or one entity tag, strong or weak (RFC 9110 §8.8.3); HTTP strips the white space around it. */
+export const IF_MATCH_PATTERN = '^(\\*|(W/)?"[\\x21\\x23-\\x7e]*")$';

@@ -1,6 +1,6 @@
-import { z } from 'zod';
-import { IDENTIFIER_PATTERN, IDENTIFIER_RULE, LIST_LIMITS, ORDER_LIMITS, TEXT_LIMITS } from './input-limits';
-import { isAssignedCountryCode } from './iso-countries';
+import { z } from 'zod/v4';
+import { IDENTIFIER_PATTERN, IDENTIFIER_RULE, LIST_LIMITS, NOT_BLANK_PATTERN, ORDER_LIMITS, TEXT_LIMITS } from './input-limits';
+import { ISO_COUNTRY_CODES, isAssignedCountryCode } from './iso-countries';
 import { toCents } from './money';
 import { InvalidInput, type FieldIssue } from './order.errors';
 import {
@@ -81,39 +81,53 @@ const DATE_TIME_MESSAGE = 'expected an RFC 3339 date-time with offset, e.g. 2024
 
 const identifier = z.string().regex(new RegExp(IDENTIFIER_PATTERN), IDENTIFIER_RULE);
 
-const requiredText = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
+/**
+ * Trimmed text that must hold something. The length is checked before trimming, so that the limit a published
+ * schema states (`maxLength`) is exactly the one enforced, white space included.
+ */
+const requiredText = (max: number) => z.string().max(max, `must be at most ${max} characters`).regex(new RegExp(NOT_BLANK_PATTERN), 'must not be empty').trim();
 
 /** Absent, null and blank all mean "not given", stored as null. */
 const optionalText = (max: number) =>
   z
     .string()
-    .trim()
     .max(max, `must be at most ${max} characters`)
+    .trim()
     .nullish()
     .transform((value) => (value ? value : null));
 
-// Accepts a Date too, because a GraphQL DateTime scalar hands resolvers Dates rather than strings.
+/** A present text must hold something; absent or null mean "not given". */
+const optionalRequiredText = (max: number) =>
+  requiredText(max)
+    .nullish()
+    .transform((value) => value ?? null);
+
+// Accepts a Date too, because a GraphQL DateTime scalar hands resolvers Dates rather than strings; published as the
+// JSON string it is on the wire.
 const dateTime = z
   .custom<string | Date>((value) => typeof value === 'string' || value instanceof Date, DATE_TIME_MESSAGE)
   .transform((value, ctx) => {
     const instant = typeof value === 'string' ? parseRfc3339(value) : Number.isNaN(value.getTime()) ? null : new Date(value.getTime());
     if (!instant) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, message: DATE_TIME_MESSAGE });
+      ctx.addIssue({ code: 'custom', message: DATE_TIME_MESSAGE });
       return z.NEVER;
     }
     return instant;
-  });
+  })
+  .meta({ type: 'string', format: 'date-time' });
 
 const optionalDateTime = dateTime.nullish().transform((value) => value ?? null);
 
+/** A decimal amount with at most 2 decimals, read into integer cents (money.ts). */
 const unitPrice = z
   .number()
-  .finite('must be a finite number')
-  .nonnegative('must not be negative')
+  .min(0, 'must not be negative')
+  .max(ORDER_LIMITS.unitPrice, `must be at most ${ORDER_LIMITS.unitPrice}`)
+  .meta({ multipleOf: 0.01, description: 'At most 2 decimals' })
   .transform((amount, ctx) => {
     const conversion = toCents(amount);
     if (!conversion.ok) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, message: conversion.problem });
+      ctx.addIssue({ code: 'custom', message: conversion.problem });
       return z.NEVER;
     }
     return conversion.cents;
@@ -126,86 +140,100 @@ function rejectDuplicateSkus(lines: ReadonlyArray<{ sku: string }>, ctx: z.Refin
   lines.forEach((line, index) => {
     const first = firstIndexBySku.get(line.sku);
     if (first === undefined) firstIndexBySku.set(line.sku, index);
-    else ctx.addIssue({ code: z.ZodIssueCode.custom, path: [index, 'sku'], message: `duplicates the sku of line ${first}` });
+    else ctx.addIssue({ code: 'custom', path: [index, 'sku'], message: `duplicates the sku of line ${first}` });
   });
 }
 
 const orderLine = z
-  .object({
+  .strictObject({
     sku,
     quantity: z.number().int('must be an integer').min(1, 'must be at least 1').max(MAX_QUANTITY, `must be at most ${MAX_QUANTITY}`),
     unitPrice,
     productName: optionalText(TEXT_LIMITS.productName),
     weight: z
       .number()
-      .finite('must be a finite number')
-      .nonnegative('must not be negative')
+      .min(0, 'must not be negative')
+      .max(ORDER_LIMITS.weight, `must be at most ${ORDER_LIMITS.weight}`)
+      .meta({ description: 'Kilograms per unit' })
       .nullish()
       .transform((value) => value ?? null),
   })
-  .strict()
   .transform(({ unitPrice: unitPriceCents, ...line }): OrderLineDraft => ({ ...line, unitPriceCents }));
 
+// The limits make every total exact (input-limits.ts), so only the duplicate skus are left to check across lines.
 const orderLines = z
   .array(orderLine)
   .min(1, 'an order needs at least 1 line')
   .max(MAX_LINES, `an order has at most ${MAX_LINES} lines`)
-  .superRefine((lines, ctx) => {
-    rejectDuplicateSkus(lines, ctx);
-    const totalCents = lines.reduce((sum, line) => sum + line.unitPriceCents * line.quantity, 0);
-    if (!Number.isSafeInteger(totalCents)) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'the total value is too large to be computed exactly' });
-    }
-  });
+  .superRefine(rejectDuplicateSkus)
+  .meta({ description: 'Each sku at most once' });
 
-const countryCode = z.string().superRefine((code, ctx) => {
-  if (isAssignedCountryCode(code)) return;
-  const upper = code.toUpperCase();
-  ctx.addIssue({
-    code: z.ZodIssueCode.custom,
-    message: isAssignedCountryCode(upper) ? `must be upper case: ${upper}` : 'expected an assigned ISO 3166-1 alpha-2 country code, e.g. US',
-  });
-});
-
-const shippingAddress = z
-  .object({
-    street: requiredText(TEXT_LIMITS.addressLine),
-    street2: optionalText(TEXT_LIMITS.addressLine),
-    city: requiredText(TEXT_LIMITS.addressLine),
-    state: requiredText(TEXT_LIMITS.addressLine),
-    zipCode: requiredText(TEXT_LIMITS.addressLine),
-    country: countryCode,
-    recipientName: optionalText(TEXT_LIMITS.addressLine),
-    phone: optionalText(TEXT_LIMITS.phone),
+const countryCode = z
+  .string()
+  .superRefine((code, ctx) => {
+    if (isAssignedCountryCode(code)) return;
+    const upper = code.toUpperCase();
+    ctx.addIssue({
+      code: 'custom',
+      message: isAssignedCountryCode(upper) ? `must be upper case: ${upper}` : 'expected an assigned ISO 3166-1 alpha-2 country code, e.g. US',
+    });
   })
-  .strict();
+  .meta({ enum: [...ISO_COUNTRY_CODES].sort(), description: 'An assigned ISO 3166-1 alpha-2 code, upper case' });
+
+const shippingAddress = z.strictObject({
+  street: requiredText(TEXT_LIMITS.addressLine),
+  street2: optionalText(TEXT_LIMITS.addressLine),
+  city: requiredText(TEXT_LIMITS.addressLine),
+  state: requiredText(TEXT_LIMITS.addressLine),
+  zipCode: requiredText(TEXT_LIMITS.addressLine),
+  country: countryCode,
+  recipientName: optionalText(TEXT_LIMITS.addressLine),
+  phone: optionalText(TEXT_LIMITS.phone),
+});
 
 const priority = z.enum(PRIORITIES);
 
-const createOrderInput = z.object({ customerId: identifier, priority, promisedDeliveryAt: optionalDateTime, items: orderLines, shippingAddress }).strict();
+export const createOrderInputSchema = z.strictObject({
+  customerId: identifier,
+  priority,
+  promisedDeliveryAt: optionalDateTime,
+  items: orderLines,
+  shippingAddress,
+});
 
 const UPDATABLE_FIELDS = ['items', 'shippingAddress', 'priority', 'promisedDeliveryAt'] as const;
 
-const updateOrderInput = z
-  .object({
+export const updateOrderInputSchema = z
+  .strictObject({
     items: orderLines.nullish(),
     shippingAddress: shippingAddress.nullish(),
     priority: priority.nullish(),
     // Unlike the others, an explicit null here means something: remove the promised delivery time.
-    promisedDeliveryAt: dateTime.nullable().optional(),
+    promisedDeliveryAt: dateTime.nullable().optional().meta({ description: 'null removes the promise' }),
   })
-  .strict()
   .transform((patch, ctx) => {
+    // Bad fields are reported already (zod runs this after continuable issues too): "nothing to change" would be noise.
+    if (ctx.issues.length > 0) return z.NEVER;
     const command: UpdateOrderCommand = {};
     if (patch.items) command.items = patch.items;
     if (patch.shippingAddress) command.shippingAddress = patch.shippingAddress;
     if (patch.priority) command.priority = patch.priority;
     if (patch.promisedDeliveryAt !== undefined) command.promisedDeliveryAt = patch.promisedDeliveryAt;
     if (Object.keys(command).length === 0) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `expected at least one of ${UPDATABLE_FIELDS.join(', ')}` });
+      ctx.addIssue({ code: 'custom', message: `expected at least one of ${UPDATABLE_FIELDS.join(', ')}` });
       return z.NEVER;
     }
     return command;
+  })
+  // Published as the rule above: a value for one of the fields, or promisedDeliveryAt given (where null means remove).
+  .meta({
+    anyOf: [
+      ...UPDATABLE_FIELDS.filter((field) => field !== 'promisedDeliveryAt').map((field) => ({
+        required: [field],
+        properties: { [field]: { not: { type: 'null' } } },
+      })),
+      { required: ['promisedDeliveryAt'] },
+    ],
   });
 
 const fulfilmentLines = z
@@ -223,69 +251,99 @@ const fulfilmentLines = z
   .max(MAX_LINES, `expected at most ${MAX_LINES} lines`)
   .superRefine(rejectDuplicateSkus);
 
-const retryFailure = z.object({
+// The bodies of the single-purpose operations: what REST receives and what the parsers below read.
+
+export const cancelInputSchema = z.strictObject({ reason: requiredText(TEXT_LIMITS.cancelReason) });
+
+export const waveInputSchema = z.strictObject({ waveId: identifier });
+
+export const shipmentSchema = z.strictObject({ trackingNumber: requiredText(TEXT_LIMITS.trackingNumber), carrier: requiredText(TEXT_LIMITS.carrier) });
+
+export const deliveryInputSchema = z.strictObject({ deliveredAt: optionalDateTime.meta({ description: 'Default: now' }) });
+
+export const retryFailureSchema = z.strictObject({
   failureReason: requiredText(TEXT_LIMITS.failureReason),
-  failedAt: optionalDateTime,
-  failureStatus: requiredText(TEXT_LIMITS.failureStatus)
-    .nullish()
-    .transform((value) => value ?? null),
-  workflowId: requiredText(TEXT_LIMITS.workflowId)
-    .nullish()
-    .transform((value) => value ?? null),
-  runId: requiredText(TEXT_LIMITS.runId)
-    .nullish()
-    .transform((value) => value ?? null),
+  failedAt: optionalDateTime.meta({ description: 'Default: now; the backoff counts from it' }),
+  failureStatus: optionalRequiredText(TEXT_LIMITS.failureStatus).meta({ description: "Where processing failed; default: the order's status" }),
+  workflowId: optionalRequiredText(TEXT_LIMITS.workflowId),
+  runId: optionalRequiredText(TEXT_LIMITS.runId),
 });
 
-const dlqMove = z.object({ failureStatus: requiredText(TEXT_LIMITS.failureStatus), failureReason: requiredText(TEXT_LIMITS.failureReason) });
+export const dlqMoveSchema = z.strictObject({ failureStatus: requiredText(TEXT_LIMITS.failureStatus), failureReason: requiredText(TEXT_LIMITS.failureReason) });
 
-const dlqResolution = z.object({
+export const dlqResolutionSchema = z.strictObject({
   resolution: z.enum(DLQ_RESOLUTIONS),
   notes: optionalText(TEXT_LIMITS.notes),
-  resolvedBy: requiredText(TEXT_LIMITS.resolvedBy)
-    .nullish()
-    .transform((value) => value ?? null),
+  resolvedBy: optionalRequiredText(TEXT_LIMITS.resolvedBy),
 });
+
+/** Words for the generic failures, in the terms of JSON (the schemas' own messages say the rest). */
+const TYPE_NAMES: Record<string, string> = {
+  number: 'a number',
+  int: 'an integer',
+  string: 'a string',
+  boolean: 'a boolean',
+  object: 'an object',
+  array: 'a list',
+};
+
+const issueMessage: z.core.$ZodErrorMap = (issue) => {
+  if (issue.code === 'invalid_type') {
+    if (issue.input === undefined) return 'required';
+    if (issue.input === null) return 'must not be null';
+    return `expected ${TYPE_NAMES[issue.expected] ?? issue.expected}`;
+  }
+  if (issue.code === 'invalid_value') return `expected one of ${issue.values.map(String).sort().join(', ')}`;
+  return undefined;
+};
 
 function toFieldIssues(error: z.ZodError): FieldIssue[] {
   return error.issues.flatMap((issue): FieldIssue[] => {
-    if (issue.code === z.ZodIssueCode.unrecognized_keys) {
-      return issue.keys.map((key) => ({ field: [...issue.path, key].join('.'), message: 'unknown field' }));
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({ field: [...issue.path, key].join('.') || 'input', message: 'unknown field' }));
     }
-    return [{ field: issue.path.join('.') || 'input', message: issue.message === 'Required' ? 'required' : issue.message }];
+    return [{ field: issue.path.join('.') || 'input', message: issue.message }];
   });
 }
 
-function parseWith<Schema extends z.ZodTypeAny>(schema: Schema, raw: unknown): z.output<Schema> {
-  const result = schema.safeParse(raw);
-  if (!result.success) throw new InvalidInput(toFieldIssues(result.error));
-  return result.data;
+export type InputCheck<T> = { ok: true; value: T } | { ok: false; issues: FieldIssue[] };
+
+/** Checks `raw` against one of these schemas; the issues name each bad field by its dotted path (`input` = the whole). */
+export function checkInput<Schema extends z.ZodType>(schema: Schema, raw: unknown): InputCheck<z.output<Schema>> {
+  const result = schema.safeParse(raw, { error: issueMessage });
+  return result.success ? { ok: true, value: result.data } : { ok: false, issues: toFieldIssues(result.error) };
+}
+
+function parseWith<Schema extends z.ZodType>(schema: Schema, raw: unknown): z.output<Schema> {
+  const result = checkInput(schema, raw);
+  if (!result.ok) throw new InvalidInput(result.issues);
+  return result.value;
 }
 
 export function parseCreateOrderInput(raw: unknown): CreateOrderCommand {
-  return parseWith(createOrderInput, raw);
+  return parseWith(createOrderInputSchema, raw);
 }
 
 export function parseUpdateOrderInput(raw: unknown): UpdateOrderCommand {
-  return parseWith(updateOrderInput, raw);
+  return parseWith(updateOrderInputSchema, raw);
 }
 
 // Single values are wrapped in an object so that the error names the argument, e.g. `reason`.
 
 export function parseCancelReason(raw: unknown): string {
-  return parseWith(z.object({ reason: requiredText(TEXT_LIMITS.cancelReason) }), { reason: raw }).reason;
+  return parseWith(cancelInputSchema, { reason: raw }).reason;
 }
 
 export function parseWaveId(raw: unknown): string {
-  return parseWith(z.object({ waveId: identifier }), { waveId: raw }).waveId;
+  return parseWith(waveInputSchema, { waveId: raw }).waveId;
 }
 
 export function parseShipment(raw: unknown): Shipment {
-  return parseWith(z.object({ trackingNumber: requiredText(TEXT_LIMITS.trackingNumber), carrier: requiredText(TEXT_LIMITS.carrier) }), raw);
+  return parseWith(shipmentSchema, raw);
 }
 
 export function parseDeliveredAt(raw: unknown, now: Date): Date {
-  return parseWith(z.object({ deliveredAt: optionalDateTime }), { deliveredAt: raw }).deliveredAt ?? now;
+  return parseWith(deliveryInputSchema, { deliveredAt: raw }).deliveredAt ?? now;
 }
 
 export function parsePartialFulfillment(raw: unknown): FulfilmentReport[] {
@@ -293,15 +351,15 @@ export function parsePartialFulfillment(raw: unknown): FulfilmentReport[] {
 }
 
 export function parseRetryFailure(raw: unknown): RetryFailure {
-  return parseWith(retryFailure, raw);
+  return parseWith(retryFailureSchema, raw);
 }
 
 export function parseDlqMove(raw: unknown): DlqMove {
-  return parseWith(dlqMove, raw);
+  return parseWith(dlqMoveSchema, raw);
 }
 
 export function parseDlqResolution(raw: unknown): DlqResolutionInput {
-  return parseWith(dlqResolution, raw);
+  return parseWith(dlqResolutionSchema, raw);
 }
 
 export const DLQ_LIST_DEFAULT_LIMIT = LIST_LIMITS.dlqDefault;
@@ -336,23 +394,22 @@ const pageLimit = (fallback: number, max: number) =>
     .min(1, 'must be at least 1')
     .max(max, `must be at most ${max}`)
     .nullish()
+    .meta({ default: fallback })
     .transform((value) => value ?? fallback);
 
-const deadLetterListQuery = z.object({
+export const deadLetterListQuerySchema = z.object({
   resolved: z
     .boolean()
     .nullish()
     .transform((value) => value ?? null),
-  failureStatus: requiredText(TEXT_LIMITS.failureStatus)
-    .nullish()
-    .transform((value) => value ?? null),
+  failureStatus: optionalRequiredText(TEXT_LIMITS.failureStatus),
   customerId: identifier.nullish().transform((value) => value ?? null),
   olderThanHours: z
     .number()
-    .finite('must be a finite number')
-    .nonnegative('must not be negative')
+    .min(0, 'must not be negative')
     .max(LIST_LIMITS.olderThanHoursMax, `must be at most ${LIST_LIMITS.olderThanHoursMax}`)
     .nullish()
+    .meta({ description: 'Moved to the queue more than this many hours ago (fractions allowed)' })
     .transform((value) => value ?? null),
   limit: pageLimit(DLQ_LIST_DEFAULT_LIMIT, DLQ_LIST_MAX_LIMIT),
   offset: z
@@ -361,28 +418,54 @@ const deadLetterListQuery = z.object({
     .min(0, 'must not be negative')
     .max(MAX_OFFSET, `must be at most ${MAX_OFFSET}`)
     .nullish()
+    .meta({ default: 0 })
     .transform((value) => value ?? 0),
 });
 
 export function parseDeadLetterListQuery(raw: unknown): DeadLetterListQuery {
-  return parseWith(deadLetterListQuery, raw);
+  return parseWith(deadLetterListQuerySchema, raw);
 }
+
+export const retryEligibilityQuerySchema = z.object({
+  limit: pageLimit(RETRY_ELIGIBLE_DEFAULT_LIMIT, RETRY_ELIGIBLE_MAX_LIMIT),
+  maxRetries: z
+    .number()
+    .int('must be an integer')
+    .min(1, 'must be at least 1')
+    .max(LIST_LIMITS.maxRetriesMax, `must be at most ${LIST_LIMITS.maxRetriesMax}`)
+    .nullish()
+    .meta({ description: "Default: the service's MAX_RETRIES" })
+    .transform((value) => value ?? null),
+  statuses: z
+    .array(z.enum(ORDER_STATUSES))
+    .nullish()
+    .transform((value) => (value && value.length > 0 ? [...new Set(value)] : null)),
+});
 
 /** No `maxRetries`: the service's MAX_RETRIES (applied by the use case). An empty status list means no status filter. */
 export function parseRetryEligibilityQuery(raw: unknown): RetryEligibilityQuery {
-  const schema = z.object({
-    limit: pageLimit(RETRY_ELIGIBLE_DEFAULT_LIMIT, RETRY_ELIGIBLE_MAX_LIMIT),
-    maxRetries: z
-      .number()
-      .int('must be an integer')
-      .min(1, 'must be at least 1')
-      .max(LIST_LIMITS.maxRetriesMax, `must be at most ${LIST_LIMITS.maxRetriesMax}`)
-      .nullish()
-      .transform((value) => value ?? null),
-    statuses: z
-      .array(z.enum(ORDER_STATUSES))
-      .nullish()
-      .transform((value) => (value && value.length > 0 ? [...new Set(value)] : null)),
-  });
-  return parseWith(schema, raw);
+  return parseWith(retryEligibilityQuerySchema, raw);
+}
+
+export interface OrderListQuery {
+  status: OrderStatus | null;
+  priority: Priority | null;
+  customerId: string | null;
+  page: number;
+  pageSize: number;
+}
+
+export const orderListQuerySchema = z.object({
+  status: z
+    .enum(ORDER_STATUSES)
+    .nullish()
+    .transform((value) => value ?? null),
+  priority: priority.nullish().transform((value) => value ?? null),
+  customerId: identifier.nullish().transform((value) => value ?? null),
+  page: pageLimit(1, LIST_LIMITS.pageMax),
+  pageSize: pageLimit(LIST_LIMITS.pageSizeDefault, LIST_LIMITS.pageSizeMax),
+});
+
+export function parseOrderListQuery(raw: unknown): OrderListQuery {
+  return parseWith(orderListQuerySchema, raw);
 }

@@ -7,12 +7,21 @@ import {
   type RestDeadLetterEntryFragment,
   type RestDeadLetterStatsQuery,
 } from './generated/operations';
+import { deadLetterListQuerySchema } from '../models/order.input';
 import { toRestOrder } from './order.routes';
+import { resolveBody } from './rest-request.schemas';
+import {
+  restDeadLetterEntrySchema,
+  restDeadLetterPageSchema,
+  restDeadLetterStatsSchema,
+  type RestDeadLetterEntry,
+  type RestDeadLetterStats,
+} from './rest-representations';
 import { defineRoute, type CompiledRoute } from './rest-route';
-import { fromEnumName, queryBoolean, queryInt, queryNumber, queryString, toEnumName } from './rest-values';
+import { fromEnumName, toEnumName } from './rest-values';
 
 /** The brief's DLQ entry: the snapshot as a REST order, resolutions in lower case. */
-export function toRestDeadLetterEntry({ originalOrder, resolution, history, ...entry }: RestDeadLetterEntryFragment) {
+export function toRestDeadLetterEntry({ originalOrder, resolution, history, ...entry }: RestDeadLetterEntryFragment): RestDeadLetterEntry {
   return {
     ...entry,
     resolution: fromEnumName(resolution),
@@ -22,11 +31,11 @@ export function toRestDeadLetterEntry({ originalOrder, resolution, history, ...e
 }
 
 /** The brief's stats: counts keyed by failure status and by resolution. */
-function toRestDeadLetterStats({ byFailureStatus, byResolution, ...stats }: RestDeadLetterStatsQuery['deadLetterStats']) {
+function toRestDeadLetterStats({ byFailureStatus, byResolution, ...stats }: RestDeadLetterStatsQuery['deadLetterStats']): RestDeadLetterStats {
   return {
     ...stats,
     byFailureStatus: Object.fromEntries(byFailureStatus.map(({ failureStatus, count }) => [failureStatus, count])),
-    byResolution: Object.fromEntries(byResolution.map(({ resolution, count }) => [fromEnumName(resolution), count])),
+    byResolution: Object.fromEntries(byResolution.map(({ resolution, count }) => [fromEnumName(resolution), count])) as RestDeadLetterStats['byResolution'],
   };
 }
 
@@ -38,17 +47,19 @@ export const deadLetterRoutes: CompiledRoute[] = [
     method: 'GET',
     path: '/dead-letter-queue',
     operationId: 'listDeadLetterEntries',
+    summary: 'Dead letter queue entries, newest first',
     operation: RestDeadLetterEntriesDocument,
-    queryParameters: ['resolved', 'failureStatus', 'customerId', 'olderThanHours', 'limit', 'offset'],
+    queryParameters: deadLetterListQuerySchema,
+    answer: { status: 200, schema: restDeadLetterPageSchema },
     variables: ({ query }) => ({
       filter: {
-        resolved: queryBoolean(query.resolved),
-        failureStatus: queryString(query.failureStatus),
-        customerId: queryString(query.customerId),
-        olderThanHours: queryNumber(query.olderThanHours),
+        resolved: query.resolved as boolean | undefined,
+        failureStatus: query.failureStatus as string | undefined,
+        customerId: query.customerId as string | undefined,
+        olderThanHours: query.olderThanHours as number | undefined,
       },
-      limit: queryInt(query.limit),
-      offset: queryInt(query.offset),
+      limit: query.limit as number | undefined,
+      offset: query.offset as number | undefined,
     }),
     fieldOfVariable: { filter: '' },
     response: ({ deadLetterEntries: { items, total, limit, offset } }) => ({
@@ -60,7 +71,9 @@ export const deadLetterRoutes: CompiledRoute[] = [
     method: 'GET',
     path: '/dead-letter-queue/stats',
     operationId: 'getDeadLetterStats',
+    summary: 'The dead letter queue at a glance',
     operation: RestDeadLetterStatsDocument,
+    answer: { status: 200, schema: restDeadLetterStatsSchema },
     variables: () => ({}),
     response: ({ deadLetterStats }) => ({ status: 200, body: toRestDeadLetterStats(deadLetterStats) }),
   }),
@@ -68,7 +81,9 @@ export const deadLetterRoutes: CompiledRoute[] = [
     method: 'GET',
     path: '/dead-letter-queue/:orderId',
     operationId: 'getDeadLetterEntry',
+    summary: "An order's dead letter queue entry; 404 when it was never moved there",
     operation: RestDeadLetterEntryDocument,
+    answer: { status: 200, schema: restDeadLetterEntrySchema },
     variables: ({ params }) => ({ orderId: params.orderId }),
     fieldOfVariable: byOrderId,
     response: ({ deadLetterEntry }) => ({ status: 200, body: toRestDeadLetterEntry(deadLetterEntry) }),
@@ -77,8 +92,11 @@ export const deadLetterRoutes: CompiledRoute[] = [
     method: 'PATCH',
     path: '/dead-letter-queue/:orderId/resolve',
     operationId: 'resolveDeadLetterEntry',
+    summary: 'Resolve an entry and apply the resolution to the order; 409 when already resolved',
+    description: 'manual_retry releases the order and schedules a retry now; cancelled cancels it (reason: the notes); escalated keeps it held.',
     operation: RestResolveDeadLetterEntryDocument,
-    bodyFields: ['resolution', 'notes', 'resolvedBy'],
+    body: resolveBody,
+    answer: { status: 200, schema: restDeadLetterEntrySchema },
     variables: ({ params, body }) => ({
       orderId: params.orderId,
       resolution: toEnumName<DeadLetterResolution>(body.resolution),

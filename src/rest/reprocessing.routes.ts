@@ -8,9 +8,12 @@ import {
   type OrderStatus,
   type RetryFailureInput,
 } from './generated/operations';
+import { dlqMoveSchema, retryFailureSchema } from '../models/order.input';
 import { orderResponse } from './order.routes';
+import { noBody, retryEligibilityParameters } from './rest-request.schemas';
+import { restDeadLetterEntrySchema, restOrderSchema, restRetryCandidatesSchema, restRetryMetadataSchema } from './rest-representations';
 import { defineRoute, type CompiledRoute } from './rest-route';
-import { fromEnumName, queryEnumList, queryInt } from './rest-values';
+import { fromEnumName, toEnumName } from './rest-values';
 
 const byOrderId = { orderId: 'orderId' };
 
@@ -20,12 +23,14 @@ export const reprocessingRoutes: CompiledRoute[] = [
     method: 'GET',
     path: '/reprocessing/eligible',
     operationId: 'listOrdersEligibleForRetry',
+    summary: 'Orders whose retry is due: failed at least once, fewer than maxRetries failures, not held, not finished; longest-due first',
     operation: RestOrdersEligibleForRetryDocument,
-    queryParameters: ['limit', 'maxRetries', 'status'],
+    queryParameters: retryEligibilityParameters,
+    answer: { status: 200, schema: restRetryCandidatesSchema },
     variables: ({ query }) => ({
-      limit: queryInt(query.limit),
-      maxRetries: queryInt(query.maxRetries),
-      statuses: queryEnumList<OrderStatus>(query.status),
+      limit: query.limit as number | undefined,
+      maxRetries: query.maxRetries as number | undefined,
+      statuses: (query.status as string[] | undefined)?.map((status) => toEnumName<OrderStatus>(status)),
     }),
     fieldOfVariable: { statuses: 'status' },
     response: ({ ordersEligibleForRetry: { items, total } }) => ({
@@ -37,7 +42,9 @@ export const reprocessingRoutes: CompiledRoute[] = [
     method: 'GET',
     path: '/reprocessing/orders/:orderId/retry-count',
     operationId: 'getRetryMetadata',
+    summary: "An order's retry count, last failure, next retry and whether it may still be retried",
     operation: RestRetryMetadataDocument,
+    answer: { status: 200, schema: restRetryMetadataSchema },
     variables: ({ params }) => ({ orderId: params.orderId }),
     fieldOfVariable: byOrderId,
     response: ({ retryMetadata }) => ({ status: 200, body: retryMetadata }),
@@ -46,8 +53,10 @@ export const reprocessingRoutes: CompiledRoute[] = [
     method: 'POST',
     path: '/reprocessing/orders/:orderId/retry-count',
     operationId: 'incrementRetryCount',
+    summary: 'Record a failed attempt: schedules the next retry with backoff, or moves the order to the dead letter queue at maxRetries',
     operation: RestIncrementRetryCountDocument,
-    bodyFields: 'any',
+    body: retryFailureSchema,
+    answer: { status: 200, schema: restRetryMetadataSchema },
     variables: ({ params, body }) => ({ orderId: params.orderId, input: body as RetryFailureInput }),
     fieldOfVariable: { ...byOrderId, input: '' },
     response: ({ incrementRetryCount }) => ({ status: 200, body: incrementRetryCount }),
@@ -56,8 +65,10 @@ export const reprocessingRoutes: CompiledRoute[] = [
     method: 'POST',
     path: '/reprocessing/orders/:orderId/reset',
     operationId: 'resetOrderForRetry',
+    summary: 'Back to validated (or received if never validated), wave cleared, retry count kept',
     operation: RestResetOrderForRetryDocument,
-    bodyFields: [],
+    body: noBody,
+    answer: { status: 200, schema: restOrderSchema, headers: ['ETag'] },
     variables: ({ params }) => ({ orderId: params.orderId }),
     fieldOfVariable: byOrderId,
     response: ({ resetOrderForRetry }) => orderResponse(resetOrderForRetry),
@@ -66,8 +77,10 @@ export const reprocessingRoutes: CompiledRoute[] = [
     method: 'POST',
     path: '/reprocessing/orders/:orderId/dlq',
     operationId: 'moveOrderToDeadLetterQueue',
+    summary: 'Hold the order in the dead letter queue for a supervisor',
     operation: RestMoveOrderToDeadLetterQueueDocument,
-    bodyFields: ['failureStatus', 'failureReason'],
+    body: dlqMoveSchema,
+    answer: { status: 200, schema: restDeadLetterEntrySchema },
     variables: ({ params, body }) => ({
       orderId: params.orderId,
       failureStatus: body.failureStatus as string,

@@ -5,14 +5,8 @@ import swaggerUi from 'swagger-ui-express';
 import type { AppServices } from '../app-services';
 import type { GraphQLContext } from '../server/graphql-context';
 import { openApiDocument } from './openapi';
-import { deadLetterRoutes } from './dead-letter.routes';
-import { orderRoutes } from './order.routes';
-import { reprocessingRoutes } from './reprocessing.routes';
-import type { CompiledRoute } from './rest-route';
 import { createRestRouter } from './rest-router';
-
-/** Every REST route, in the order they are matched. */
-export const restRoutes: readonly CompiledRoute[] = [...orderRoutes, ...reprocessingRoutes, ...deadLetterRoutes];
+import { restRoutes } from './rest-routes';
 
 /** The REST compatibility layer (`/api/v1`), its OpenAPI document (`/openapi.json`) and Swagger UI (`/docs`). */
 export function restApi(services: AppServices, apollo: ApolloServer<GraphQLContext>, bodyLimit: string, guards: readonly RequestHandler[]): Router {

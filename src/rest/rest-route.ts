@@ -1,7 +1,7 @@
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print } from 'graphql';
 import type { IncomingHttpHeaders } from 'node:http';
-import type { QueryValue } from './rest-values';
+import type { z } from 'zod/v4';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -9,9 +9,9 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export interface RestRequest {
   /** Path parameters, e.g. `{ orderId }`. */
   params: Record<string, string>;
-  /** Query parameters; only those the route lists reach the mapper (others are refused before). */
-  query: Record<string, QueryValue>;
-  /** The JSON body: always an object here (absent → `{}`); anything else was refused before. */
+  /** Query parameters read as their schema's types (`?page=2` → 2), already accepted by the route's query schema. */
+  query: Record<string, unknown>;
+  /** The JSON body as sent (absent → `{}`), already accepted by the route's body schema. */
   body: Record<string, unknown>;
   headers: IncomingHttpHeaders;
   /** The version from `If-Match`, for `expectedVersion`; undefined without the header (or with `*`). */
@@ -34,17 +34,26 @@ export interface RestRoute<TData, TVariables> {
   path: string;
   /** The OpenAPI operation id; also names the route in logs. */
   operationId: string;
+  /** One line for the OpenAPI document. */
+  summary: string;
+  description?: string;
   operation: TypedDocumentNode<TData, TVariables>;
-  /** Query parameters the route accepts; any other is refused with 400 naming it. */
-  queryParameters?: readonly string[];
+  /**
+   * The query parameters, as the domain's schema of them: the router refuses any other parameter and any value the
+   * schema refuses (400 naming each), before the operation runs; the OpenAPI document publishes the same schema.
+   */
+  queryParameters?: z.ZodObject;
+  /** The body, likewise (`noBody` when it takes no fields). GET routes have none. */
+  body?: z.ZodType;
   /** The operation takes `expectedVersion`, so the route honours If-Match; elsewhere If-Match is refused, never ignored. */
   conditional?: boolean;
-  /** Body fields the route accepts, or `'any'` when the whole body is an operation input (GraphQL checks its fields). */
-  bodyFields?: readonly string[] | 'any';
+  /** The success answer as published: its status, the representation (rest-representations.ts) and its headers. */
+  answer: { status: 200 | 201; schema: z.ZodType; headers?: ReadonlyArray<'ETag' | 'Location'> };
   variables(request: RestRequest): TVariables;
   /**
-   * The REST field each operation variable comes from, for error messages: `{ input: '' }` when the body is the
-   * input, `{ filter: '' }` when filter fields are query parameters. Variables not listed keep their own name.
+   * The REST field each operation variable comes from, for the domain's own refusals (a rule that needs the order or
+   * the caller, e.g. `resolvedBy`): `{ input: '' }` when the body is the input, `{ filter: '' }` when filter fields
+   * are query parameters. Variables not listed keep their own name.
    */
   fieldOfVariable?: Record<string, string>;
   response(data: TData, request: RestRequest): RestResponse;

@@ -6,20 +6,14 @@ import { contextFromHeaders } from '../observability/request-context';
 import { restRouteScopes } from './rest-scopes';
 import { createGraphQLContext, type GraphQLContext } from '../server/graphql-context';
 import { isDatabaseUnavailable } from '../server/graphql-errors';
-import { BackorderReason, BackorderStatus, DeadLetterResolution, OrderPriority, OrderStatus } from './generated/operations';
+import { checkInput } from '../models/order.input';
+import type { FieldIssue } from '../models/order.errors';
 import { fingerprint, type IdempotencyRepository } from '../store/idempotency.repository';
-import {
-  internalError,
-  RETRY_AFTER_UNAVAILABLE,
-  RestError,
-  restErrorFromGraphQL,
-  validationError,
-  type EnumValuesByName,
-  type FieldIssue,
-  type RestErrorBody,
-} from './rest-errors';
+import { internalError, RETRY_AFTER_UNAVAILABLE, RestError, restErrorFromGraphQL, validationError } from './rest-errors';
+import type { RestErrorBody } from './rest-representations';
+import { idempotencyKeyHeader, ifMatchHeader, orderIdParameter } from './rest-request.schemas';
 import type { CompiledRoute, RestRequest, RestResponse } from './rest-route';
-import { enumValues, type QueryValue } from './rest-values';
+import { queryReader, type QueryValue } from './rest-values';
 
 /**
  * The one generic handler behind every REST route: HTTP → variables → the route's GraphQL operation, executed in
@@ -41,18 +35,8 @@ export interface RestRouterOptions {
 export const MAX_BODY_DEPTH = 32;
 const JSON_TYPES = ['application/json', 'application/*+json'];
 const IDEMPOTENT_METHODS = new Set(['POST', 'PUT', 'PATCH']);
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 /** Response headers a replay repeats. */
 const REPLAYED_HEADERS = ['Location', 'ETag'];
-
-/** Enum names as they appear in GraphQL messages → their REST values, for error messages. */
-export const REST_ENUM_VALUES: EnumValuesByName = {
-  OrderStatus: enumValues(OrderStatus),
-  OrderPriority: enumValues(OrderPriority),
-  BackorderReason: enumValues(BackorderReason),
-  BackorderStatus: enumValues(BackorderStatus),
-  DeadLetterResolution: enumValues(DeadLetterResolution),
-};
 
 export function createRestRouter({ services, apollo, idempotency, routes, bodyLimit, guards }: RestRouterOptions): Router {
   const router = express.Router();
@@ -70,27 +54,31 @@ export function createRestRouter({ services, apollo, idempotency, routes, bodyLi
     const { data, errors } = result.body.singleResult;
     if (errors?.length) {
       const fieldOf = (variable: string) => route.fieldOfVariable?.[variable] ?? variable;
-      throw restErrorFromGraphQL(errors, fieldOf, REST_ENUM_VALUES);
+      const error = restErrorFromGraphQL(errors, fieldOf);
+      if (error.status >= 500 && error.status !== 503) services.logger.error({ errors, operation: route.operationId }, 'REST operation failed');
+      throw error;
     }
     if (data === null || data === undefined) throw new Error(`operation ${route.operationId} answered without data`);
     return route.response(data, restRequest);
   };
 
-  /** Runs the route and always answers: errors become the error body (5xx logged here, never sent with a stack). */
-  const answer = async (route: CompiledRoute, req: Request, restRequest: RestRequest): Promise<RestResponse> => {
+  /**
+   * Reads the request and runs the route; always answers: errors become the error body (5xx logged here, never sent
+   * with a stack). A request its schemas refuse is answered here too, so an Idempotency-Key replays that 400 as well.
+   */
+  const answer = async (route: CompiledRoute, readRequest: (req: Request) => RestRequest, req: Request): Promise<RestResponse> => {
     try {
-      return await execute(route, req, restRequest);
+      return await execute(route, req, readRequest(req));
     } catch (error) {
       return errorResponse(toRestError(error, services, req), req);
     }
   };
 
-  const handle =
-    (route: CompiledRoute): RequestHandler =>
-    async (req, res) => {
-      const restRequest = toRestRequest(route, req);
+  const handle = (route: CompiledRoute): RequestHandler => {
+    const readRequest = requestReader(route);
+    return async (req, res) => {
       const key = IDEMPOTENT_METHODS.has(req.method) ? idempotencyKey(req) : null;
-      if (!key) return send(res, await answer(route, req, restRequest));
+      if (!key) return send(res, await answer(route, readRequest, req));
 
       const scope = { tenantId: (req.wms ?? contextFromHeaders(req.headers)).tenantId, method: req.method, path: requestPath(req), key };
       // The entity tag is part of what was asked: the same body under another If-Match is another request.
@@ -111,7 +99,7 @@ export function createRestRouter({ services, apollo, idempotency, routes, bodyLi
         case 'claimed':
           break;
       }
-      const response = await answer(route, req, restRequest);
+      const response = await answer(route, readRequest, req);
       try {
         if (response.status >= 500) {
           await idempotency.release(claim.id);
@@ -125,6 +113,7 @@ export function createRestRouter({ services, apollo, idempotency, routes, bodyLi
       }
       send(res, response);
     };
+  };
 
   const byPath = new Map<string, string[]>();
   for (const route of routes) {
@@ -183,42 +172,63 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** The HTTP request as the route's variables mapper sees it; refuses what the route does not accept. */
-function toRestRequest(route: CompiledRoute, req: Request): RestRequest {
-  const issues: FieldIssue[] = [];
-  const query: Record<string, QueryValue> = {};
-  for (const [name, value] of Object.entries(req.query as Record<string, unknown>)) {
-    if (route.queryParameters?.includes(name)) query[name] = value as QueryValue;
-    // A parameter without a name (`?=x`) is named `query`: an issue always names something the caller can find.
-    else issues.push(name ? { field: name, message: 'unknown query parameter' } : { field: 'query', message: 'a query parameter without a name' });
-  }
+/** The issues of one schema check; an issue with the value as a whole is named `whole` (the parameter, header or `body`). */
+function issuesOf(schema: Parameters<typeof checkInput>[0], value: unknown, whole: string): FieldIssue[] {
+  const result = checkInput(schema, value);
+  return result.ok ? [] : result.issues.map((issue) => ({ ...issue, field: issue.field === 'input' ? whole : issue.field }));
+}
 
-  let body: Record<string, unknown> = {};
-  if (req.body !== undefined && route.bodyFields !== undefined) {
-    if (!isPlainObject(req.body)) issues.push({ field: 'body', message: 'expected a JSON object' });
-    else body = req.body;
-    if (Array.isArray(route.bodyFields)) {
-      for (const name of Object.keys(body)) {
-        if (!route.bodyFields.includes(name))
-          issues.push(name ? { field: name, message: 'unknown field' } : { field: 'body', message: 'a field without a name' });
+/**
+ * How a route reads its HTTP request: path, query, body and headers, each checked against its schema (the same
+ * ones the OpenAPI document is generated from) before the operation runs; every bad part is named in one 400.
+ */
+function requestReader(route: CompiledRoute): (req: Request) => RestRequest {
+  const query = route.queryParameters ? queryReader(route.queryParameters) : { names: [] as readonly string[], read: () => ({}) };
+  return (req) => {
+    const issues: FieldIssue[] = [];
+    for (const [name, value] of Object.entries(req.params as Record<string, string>)) issues.push(...issuesOf(orderIdParameter, value, name));
+
+    const raw = req.query as Record<string, QueryValue>;
+    for (const name of Object.keys(raw)) {
+      // A parameter without a name (`?=x`) is named `query`: an issue always names something the caller can find.
+      if (!query.names.includes(name))
+        issues.push(name ? { field: name, message: 'unknown query parameter' } : { field: 'query', message: 'a query parameter without a name' });
+    }
+    const known = Object.fromEntries(Object.entries(raw).filter(([name]) => query.names.includes(name)));
+    const queryValues = query.read(known);
+    if (route.queryParameters) issues.push(...issuesOf(route.queryParameters, queryValues, 'query'));
+
+    let body: Record<string, unknown> = {};
+    if (route.body) {
+      if (req.body !== undefined && !isPlainObject(req.body)) issues.push({ field: 'body', message: 'expected a JSON object' });
+      else {
+        body = req.body ?? {};
+        issues.push(...issuesOf(route.body, body, 'body'));
       }
     }
-  }
 
-  let expectedVersion: number | undefined;
-  const ifMatch = req.headers['if-match'];
-  if (route.method !== 'GET' && ifMatch !== undefined) {
-    if (!route.conditional && ifMatch.trim() !== '*') issues.push({ field: 'If-Match', message: 'not supported by this endpoint' });
-    else {
-      try {
-        expectedVersion = versionFromIfMatch(ifMatch);
-      } catch (error) {
-        issues.push({ field: 'If-Match', message: (error as Error).message });
-      }
+    let expectedVersion: number | undefined;
+    const ifMatch = req.headers['if-match'];
+    if (route.method !== 'GET' && ifMatch !== undefined) {
+      const malformed = issuesOf(ifMatchHeader, ifMatch, 'If-Match');
+      if (malformed.length) issues.push(...malformed);
+      else if (!route.conditional && ifMatch.trim() !== '*') issues.push({ field: 'If-Match', message: 'not supported by this endpoint' });
+      else expectedVersion = versionFromIfMatch(ifMatch);
     }
-  }
+
+    if (issues.length) throw validationError(issues);
+    return { params: req.params as Record<string, string>, query: queryValues, body, headers: req.headers, expectedVersion };
+  };
+}
+
+/** The key an idempotent request is kept under, checked before anything is claimed with it. */
+function idempotencyKey(req: Request): string | null {
+  // Node joins a repeated header of this kind into one value, which the pattern then refuses.
+  const key = req.headers['idempotency-key'] as string | undefined;
+  if (key === undefined) return null;
+  const issues = issuesOf(idempotencyKeyHeader, key, 'Idempotency-Key');
   if (issues.length) throw validationError(issues);
-  return { params: req.params as Record<string, string>, query, body, headers: req.headers, expectedVersion };
+  return key;
 }
 
 /**
@@ -230,20 +240,9 @@ export function versionFromIfMatch(header: string | undefined): number | undefin
   if (header === undefined) return undefined;
   const value = header.trim();
   if (value === '*') return undefined;
-  if (value.includes(',')) throw new Error('expected a single entity tag, e.g. "3"');
   const tag = /^(W\/)?"([\x21\x23-\x7e]*)"$/.exec(value);
   if (!tag) throw new Error('expected an entity tag, e.g. "3"');
   return !tag[1] && /^[1-9]\d{0,8}$/.test(tag[2]) ? Number(tag[2]) : 0;
-}
-
-function idempotencyKey(req: Request): string | null {
-  const raw = req.headers['idempotency-key'];
-  if (raw === undefined) return null;
-  const value = Array.isArray(raw) ? raw.join(',') : raw;
-  if (!IDEMPOTENCY_KEY.test(value)) {
-    throw validationError([{ field: 'Idempotency-Key', message: 'expected 1–255 printable ASCII characters without spaces' }]);
-  }
-  return value;
 }
 
 /** The path a key is scoped to: without query string and trailing slash. */

@@ -1,20 +1,21 @@
+import type { z } from 'zod/v4';
+import { toJsonSchema, withoutNull, type JsonSchema } from './json-schema';
+
 /**
  * Representation only: REST carries query parameters as strings and enum values in the brief's lower case,
- * GraphQL wants typed values and upper-case enum names. These helpers convert what converts cleanly and pass
- * anything else through unchanged, so that GraphQL rejects it and the error names the field — there is one
- * validator (the schema plus the domain), never a second one here.
+ * GraphQL wants typed values and upper-case enum names. Query strings are read as the type their schema declares
+ * (so the schema that validates them also says how they are written); what does not read cleanly is passed on
+ * unchanged, for the schema to refuse with the parameter's name.
  */
 
 export type QueryValue = string | string[] | undefined;
 
 /**
- * Lower-case REST value → GraphQL enum name (`same_day` → `SAME_DAY`). A value that is not lower case is turned
- * into one that cannot be a GraphQL enum name (names are upper case), so `SAME_DAY` or `Same_Day` are refused
- * like any unknown value instead of slipping through GraphQL's own coercion.
+ * Lower-case REST value → GraphQL enum name (`same_day` → `SAME_DAY`). Values reach this only after the REST
+ * schemas accepted them, so they are one of the brief's lower-case values.
  */
 export function toEnumName<T extends string>(value: unknown): T {
-  if (typeof value !== 'string') return value as T;
-  return (value === value.toLowerCase() ? value.toUpperCase() : value.toLowerCase()) as T;
+  return (typeof value === 'string' ? value.toUpperCase() : value) as T;
 }
 
 /** GraphQL enum name → REST value (`ASSIGNED_TO_WAVE` → `assigned_to_wave`). */
@@ -24,43 +25,65 @@ export function fromEnumName<T extends string>(value: T | null): Lowercase<T> | 
   return value === null ? null : (value.toLowerCase() as Lowercase<T>);
 }
 
-/** The REST values of a generated GraphQL enum object, e.g. for an error message or the OpenAPI document. */
+/** The REST values of a generated GraphQL enum object. */
 export function enumValues<T extends Record<string, string>>(enumObject: T): Array<Lowercase<T[keyof T]>> {
   return Object.values(enumObject).map((name) => name.toLowerCase() as Lowercase<T[keyof T]>);
 }
 
-/** `?page=2` → 2; absent → undefined; anything else unchanged (GraphQL's Int refuses it, naming the parameter). */
-export function queryInt(value: QueryValue): number | undefined {
-  if (value === undefined) return undefined;
-  return typeof value === 'string' && /^[+-]?\d{1,15}$/.test(value) ? Number(value) : (value as unknown as number);
+/** A number as a client or a fuzzer writes it in a URL: `1.5`, `.5`, `-1`, `1e-05`. */
+const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+/** Integers are written in digits only: `?pageSize=1e2` is refused rather than read as 100. */
+const DIGITS = /^[+-]?\d+$/;
+
+/** `?n=1.5` → 1.5; anything that is not a plain decimal number stays a string. */
+export function readNumber(value: string): number | string {
+  return DECIMAL.test(value) ? Number(value) : value;
 }
 
-/** `?hours=1.5` → 1.5; as queryInt for anything that is not a plain decimal number. */
-export function queryNumber(value: QueryValue): number | undefined {
-  if (value === undefined) return undefined;
-  return typeof value === 'string' && /^[+-]?(\d+\.?\d*|\.\d+)$/.test(value) ? Number(value) : (value as unknown as number);
+/** `?page=2` → 2; anything else (`1.5`, `1e2`, `two`) stays a string, which an integer schema refuses. */
+export function readInteger(value: string): number | string {
+  return DIGITS.test(value) ? Number(value) : value;
 }
 
-/** `?resolved=true|false` → boolean; as queryInt otherwise. */
-export function queryBoolean(value: QueryValue): boolean | undefined {
-  if (value === 'true') return true;
-  if (value === 'false') return false;
-  return value as unknown as boolean | undefined;
+/** `?resolved=true|false` → boolean; anything else stays a string. */
+export function readBoolean(value: string): boolean | string {
+  return value === 'true' ? true : value === 'false' ? false : value;
 }
 
-/** A single string; a repeated parameter is passed on as a list, which GraphQL's String refuses. */
-export function queryString(value: QueryValue): string | undefined {
-  return value as string | undefined;
+/** Repeatable or comma-separated (`?status=picking&status=packing` or `?status=picking,packing`). */
+export function readList(value: string | string[]): string[] {
+  return (Array.isArray(value) ? value : [value]).flatMap((part) => part.split(',')).map((part) => part.trim());
 }
 
-/** A single enum value (`?status=received`). */
-export function queryEnum<T extends string>(value: QueryValue): T | undefined {
-  return value === undefined ? undefined : toEnumName<T>(value);
+type Reader = (value: string | string[]) => unknown;
+
+const single =
+  (read: (value: string) => unknown): Reader =>
+  (value) =>
+    Array.isArray(value) ? value : read(value);
+
+function readerFor(schema: JsonSchema): Reader {
+  switch (withoutNull(schema).type) {
+    case 'integer':
+      return single(readInteger);
+    case 'number':
+      return single(readNumber);
+    case 'boolean':
+      return single(readBoolean);
+    case 'array':
+      return readList;
+    default:
+      // A repeated text parameter stays a list, which its schema refuses.
+      return (value) => value;
+  }
 }
 
-/** Repeatable or comma-separated enum values (`?status=picking&status=packing` or `?status=picking,packing`). */
-export function queryEnumList<T extends string>(value: QueryValue): T[] | undefined {
-  if (value === undefined) return undefined;
-  const values = (Array.isArray(value) ? value : [value]).flatMap((part) => part.split(',')).map((part) => part.trim());
-  return values.map((part) => toEnumName<T>(part));
+/** The query parameters a schema reads, each read as the type the schema declares for it. */
+export function queryReader(schema: z.ZodObject): { names: readonly string[]; read(query: Record<string, QueryValue>): Record<string, unknown> } {
+  const properties = (toJsonSchema(schema, 'input').properties ?? {}) as Record<string, JsonSchema>;
+  const readers = new Map(Object.entries(properties).map(([name, property]) => [name, readerFor(property)]));
+  return {
+    names: [...readers.keys()],
+    read: (query) => Object.fromEntries(Object.entries(query).flatMap(([name, value]) => (value === undefined ? [] : [[name, readers.get(name)!(value)]]))),
+  };
 }

@@ -16,7 +16,7 @@ import {
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { SCOPES, FIELD_SCOPES } from '../../src/auth/scopes';
-import { restRoutes } from '../../src/rest/rest-api';
+import { restRoutes } from '../../src/rest/rest-routes';
 import { restRouteScopes } from '../../src/rest/rest-scopes';
 import { createLiveBus } from '../../src/events/live-bus';
 import { buildOrderSubgraph } from '../../src/schema/build-schema';

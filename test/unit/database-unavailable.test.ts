@@ -140,7 +140,7 @@ describe('store errors in GraphQL and REST answers', () => {
   });
 
   it('REST maps SERVICE_UNAVAILABLE to 503 with Retry-After', () => {
-    const error = restErrorFromGraphQL([{ message: 'Service temporarily unavailable', extensions: { code: 'SERVICE_UNAVAILABLE' } }], (name) => name, {});
+    const error = restErrorFromGraphQL([{ message: 'Service temporarily unavailable', extensions: { code: 'SERVICE_UNAVAILABLE' } }], (name) => name);
     expect({ status: error.status, code: error.code, message: error.message, details: error.details, headers: error.headers }).toEqual({
       status: 503,
       code: 'SERVICE_UNAVAILABLE',

@@ -143,9 +143,15 @@ describe('parseCreateOrderInput', () => {
     expect(fieldsOf(() => parseCreateOrderInput(null))).toEqual(['input']);
   });
 
-  it('refuses an order whose total cannot be computed exactly', () => {
-    const input = { ...aCreateOrderInput(), items: [aLine({ quantity: 100_000, unitPrice: 99_999_999_999.99 })] };
-    expect(fieldsOf(() => parseCreateOrderInput(input))).toEqual(['items']);
+  it('bounds prices and weights so that every total is exact: the largest order passes, a cent more is refused', () => {
+    const largest = {
+      ...aCreateOrderInput(),
+      items: Array.from({ length: 500 }, (_, index) => aLine({ sku: `S-${index}`, quantity: 100_000, unitPrice: 1_000_000, weight: 100_000 })),
+    };
+    const cents = parseCreateOrderInput(largest).items.reduce((sum, line) => sum + line.unitPriceCents * line.quantity, 0);
+    expect(Number.isSafeInteger(cents)).toBe(true);
+    const input = { ...aCreateOrderInput(), items: [aLine({ unitPrice: 1_000_000.01, weight: 100_000.5 })] };
+    expect(fieldsOf(() => parseCreateOrderInput(input))).toEqual(['items.0.unitPrice', 'items.0.weight']);
   });
 
   it('is BAD_USER_INPUT', () => {

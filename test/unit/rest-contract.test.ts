@@ -1,16 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildASTSchema, parse, specifiedRules, validate } from 'graphql';
-import { openApiDocument } from '../../src/rest/openapi';
-import { restRoutes } from '../../src/rest/rest-api';
-import { coercionIssue } from '../../src/rest/rest-errors';
-import { REST_ENUM_VALUES, versionFromIfMatch } from '../../src/rest/rest-router';
-import { fromEnumName, queryEnumList, queryInt, queryNumber, toEnumName } from '../../src/rest/rest-values';
+import { z } from 'zod/v4';
+import { ORDER_STATUSES } from '../../src/models/order.types';
+import { openApiDocument, openApiPath } from '../../src/rest/openapi';
+import { restErrorFromGraphQL } from '../../src/rest/rest-errors';
+import { versionFromIfMatch } from '../../src/rest/rest-router';
+import { restRoutes } from '../../src/rest/rest-routes';
+import { fromEnumName, queryReader, readInteger, readList, readNumber, toEnumName } from '../../src/rest/rest-values';
 import { validationRules } from '../../src/server/graphql-server';
 
 /** The REST layer's contracts, checked without servers: route table ⇄ OpenAPI ⇄ GraphQL schema. */
-
-const openApiPath = (expressPath: string) => expressPath.replace(/:(\w+)/g, '{$1}');
 
 describe('the route table and the OpenAPI document', () => {
   it('describe exactly the same operations (method, path, operationId)', () => {
@@ -24,7 +24,7 @@ describe('the route table and the OpenAPI document', () => {
   it.each(restRoutes.map((route) => [`${route.method} ${route.path}`, route] as const))('%s documents exactly its query parameters', (_name, route) => {
     const operation = (openApiDocument.paths as any)[openApiPath(route.path)][route.method.toLowerCase()];
     const documented = (operation.parameters ?? []).filter((parameter: any) => parameter.in === 'query').map((parameter: any) => parameter.name);
-    expect(documented.sort()).toEqual([...(route.queryParameters ?? [])].sort());
+    expect(documented.sort()).toEqual(Object.keys(route.queryParameters?.shape ?? {}).sort());
   });
 
   it.each(restRoutes.map((route) => [`${route.method} ${route.path}`, route] as const))('%s documents 412 exactly when it honours If-Match', (_name, route) => {
@@ -44,18 +44,16 @@ describe('the route table and the OpenAPI document', () => {
     for (const link of Object.values(links)) expect(link.parameters).toEqual({ orderId: '$response.body#/orderId' });
   });
 
-  it('lists enum values in the REST spelling, from the generated GraphQL types', () => {
-    expect([...REST_ENUM_VALUES.OrderStatus].sort()).toEqual([
-      'assigned_to_wave',
-      'cancelled',
-      'completed',
-      'packing',
-      'picking',
-      'received',
-      'shipped',
-      'validated',
-    ]);
-    expect([...REST_ENUM_VALUES.DeadLetterResolution].sort()).toEqual(['cancelled', 'escalated', 'manual_retry']);
+  it('publishes enum values in the REST spelling, from the domain lists', () => {
+    const order = openApiDocument.components.schemas.Order as any;
+    expect(order.properties.status.enum).toEqual([...ORDER_STATUSES]);
+  });
+
+  it.each(restRoutes.map((route) => [`${route.method} ${route.path}`, route] as const))('%s documents the errors every route can answer', (_name, route) => {
+    const operation = (openApiDocument.paths as any)[openApiPath(route.path)][route.method.toLowerCase()];
+    expect(Object.keys(operation.responses)).toEqual(expect.arrayContaining(['400', '401', '403', '429', '500', '503']));
+    expect('404' in operation.responses).toBe(route.path.includes(':orderId'));
+    expect('422' in operation.responses).toBe(route.method !== 'GET');
   });
 });
 
@@ -72,73 +70,43 @@ describe('the REST operations against the committed schema', () => {
   });
 });
 
-describe('GraphQL variable coercion messages → REST field issues', () => {
-  const fieldOf = (variable: string) => ({ input: '', id: 'orderId', filter: '', statuses: 'status' })[variable] ?? variable;
+describe('GraphQL errors → the REST error', () => {
+  const fieldOf = (variable: string) => ({ input: '', id: 'orderId', statuses: 'status' })[variable] ?? variable;
 
-  it.each([
-    [
-      'Variable "$input" got invalid value "abc" at "input.items[0].quantity"; Int cannot represent non-integer value: "abc"',
-      'items.0.quantity',
-      'expected an integer',
-    ],
-    [
-      'Variable "$input" got invalid value 3000000000 at "input.items[1].quantity"; Int cannot represent non 32-bit signed integer value: 3000000000',
-      'items.1.quantity',
-      'expected an integer within ±2147483647',
-    ],
-    ['Variable "$input" got invalid value { priority: "STANDARD" }; Field "customerId" of required type "String!" was not provided.', 'customerId', 'required'],
-    [
-      'Variable "$input" got invalid value { city: 1 } at "input.shippingAddress"; Field "street" of required type "String!" was not provided.',
-      'shippingAddress.street',
-      'required',
-    ],
-    ['Variable "$input" got invalid value { foo: 1 }; Field "foo" is not defined by type "CreateOrderInput".', 'foo', 'unknown field'],
-    [
-      'Variable "$input" got invalid value { flor: 1 } at "input.shippingAddress"; Field "flor" is not defined by type "ShippingAddressInput". Did you mean "phone"?',
-      'shippingAddress.flor',
-      'unknown field',
-    ],
-    [
-      'Variable "$input" got invalid value "urgent" at "input.priority"; Value "urgent" does not exist in "OrderPriority" enum.',
-      'priority',
-      'expected one of next_day, same_day, standard',
-    ],
-    [
-      'Variable "$filter" got invalid value "x" at "filter.status"; Value "x" does not exist in "OrderStatus" enum. Did you mean the enum value "X"?',
-      'status',
-      expect.stringMatching(/^expected one of .*received/),
-    ],
-    [
-      'Variable "$statuses" got invalid value "waiting" at "statuses[1]"; Value "waiting" does not exist in "OrderStatus" enum.',
-      'status.1',
-      expect.stringMatching(/^expected one of/),
-    ],
-    ['Variable "$reason" of required type "String!" was not provided.', 'reason', 'required'],
-    ['Variable "$reason" of non-null type "String!" must not be null.', 'reason', 'must not be null'],
-    ['Variable "$reason" got invalid value undefined; Expected non-nullable type "String!" not to be null.', 'reason', 'required'],
-    [
-      'Variable "$input" got invalid value null at "input.items[0].sku"; Expected non-nullable type "String!" not to be null.',
-      'items.0.sku',
-      'must not be null',
-    ],
-    [
-      'Variable "$input" got invalid value "x" at "input.shippingAddress"; Expected type "ShippingAddressInput" to be an object.',
-      'shippingAddress',
-      'expected an object',
-    ],
-    ['Variable "$input" got invalid value []; Expected type "UpdateOrderInput" to be an object.', 'body', 'expected an object'],
-    ['Variable "$pageSize" got invalid value "ten"; Int cannot represent non-integer value: "ten"', 'pageSize', 'expected an integer'],
-    [
-      'Variable "$input" got invalid value "a\\" at \\"input.x" at "input.customerId"; String cannot represent a non string value: 5',
-      'customerId',
-      'expected a string',
-    ],
-  ])('%s', (message, field, text) => {
-    expect(coercionIssue(message, fieldOf, REST_ENUM_VALUES)).toEqual({ field, message: text });
+  it("names the domain's issues by their REST field", () => {
+    const error = restErrorFromGraphQL(
+      [
+        {
+          message: 'invalid input',
+          extensions: {
+            code: 'BAD_USER_INPUT',
+            issues: [
+              { field: 'statuses.1', message: 'x' },
+              { field: 'input', message: 'y' },
+            ],
+          },
+        },
+      ],
+      fieldOf,
+    );
+    expect({ status: error.status, details: error.details }).toEqual({
+      status: 400,
+      details: {
+        issues: [
+          { field: 'status.1', message: 'x' },
+          { field: 'body', message: 'y' },
+        ],
+      },
+    });
   });
 
-  it('leaves other messages alone', () => {
-    expect(coercionIssue('Cannot query field "x" on type "Query".', fieldOf, REST_ENUM_VALUES)).toBeNull();
+  it('treats a refusal without the domain issues as its own fault: the route schemas should have refused it first', () => {
+    const error = restErrorFromGraphQL([{ message: 'Variable "$input" got invalid value 1', extensions: { code: 'BAD_USER_INPUT' } }], fieldOf);
+    expect({ status: error.status, code: error.code, message: error.message }).toEqual({
+      status: 500,
+      code: 'INTERNAL_ERROR',
+      message: 'Internal server error',
+    });
   });
 });
 
@@ -161,27 +129,33 @@ describe('If-Match → expectedVersion', () => {
 });
 
 describe('REST values → GraphQL values', () => {
-  it('maps lower-case enum values to names and makes any other spelling unrecognisable', () => {
+  it('maps lower-case enum values to names and back', () => {
     expect(toEnumName('same_day')).toBe('SAME_DAY');
-    expect(toEnumName('SAME_DAY')).toBe('same_day');
-    expect(toEnumName('Same_Day')).toBe('same_day');
     expect(toEnumName(undefined)).toBeUndefined();
     expect(fromEnumName('ASSIGNED_TO_WAVE')).toBe('assigned_to_wave');
   });
 
-  it('converts plain integers and decimals, and passes anything else on for GraphQL to refuse', () => {
-    expect(queryInt('20')).toBe(20);
-    expect(queryInt('-1')).toBe(-1);
-    expect(queryInt('1.5')).toBe('1.5');
-    expect(queryInt('1e2')).toBe('1e2');
-    expect(queryInt(['1', '2'])).toEqual(['1', '2']);
-    expect(queryNumber('1.5')).toBe(1.5);
-    expect(queryNumber('.5')).toBe(0.5);
-    expect(queryNumber('Infinity')).toBe('Infinity');
+  it('reads numbers as JSON writes them, and leaves anything else for the schema to refuse', () => {
+    expect(readNumber('20')).toBe(20);
+    expect(readNumber('-1')).toBe(-1);
+    expect(readNumber('.5')).toBe(0.5);
+    expect(readNumber('1e-05')).toBe(0.00001);
+    expect(readNumber('Infinity')).toBe('Infinity');
+    expect(readNumber('')).toBe('');
+    expect(readNumber('0x10')).toBe('0x10');
+    expect(readInteger('20')).toBe(20);
+    expect(readInteger('1e2')).toBe('1e2');
+    expect(readInteger('1.0')).toBe('1.0');
   });
 
-  it('splits repeated and comma-separated enum lists', () => {
-    expect(queryEnumList(['picking', 'packing,shipped'])).toEqual(['PICKING', 'PACKING', 'SHIPPED']);
-    expect(queryEnumList(undefined)).toBeUndefined();
+  it('splits repeated and comma-separated lists', () => {
+    expect(readList(['picking', 'packing, shipped'])).toEqual(['picking', 'packing', 'shipped']);
+  });
+
+  it('reads each query parameter as the type its schema declares', () => {
+    const reader = queryReader(z.object({ n: z.int().nullish(), b: z.boolean().optional(), list: z.array(z.string()).optional(), s: z.string().optional() }));
+    expect(reader.names).toEqual(['n', 'b', 'list', 's']);
+    expect(reader.read({ n: '3', b: 'true', list: 'a,b', s: '42' })).toEqual({ n: 3, b: true, list: ['a', 'b'], s: '42' });
+    expect(reader.read({ n: ['1', '2'], b: 'yes', s: ['x', 'y'] })).toEqual({ n: ['1', '2'], b: 'yes', s: ['x', 'y'] });
   });
 });

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { unmappedRootFields } from '../../src/auth/enforce-scopes';
 import { ENTITY_SCOPES, FIELD_SCOPES } from '../../src/auth/scopes';
-import { restRoutes } from '../../src/rest/rest-api';
+import { restRoutes } from '../../src/rest/rest-routes';
 import { restRouteScopes } from '../../src/rest/rest-scopes';
 import { createLiveBus } from '../../src/events/live-bus';
 import { buildOrderSubgraph, printOrderSubgraphSdl } from '../../src/schema/build-schema';
