@@ -10,6 +10,12 @@ export const IDENTIFIER_RULE = 'expected 1–64 characters of A-Z a-z 0-9 . _ -'
 /** Required text is trimmed first: it must hold a character other than white space. */
 export const NOT_BLANK_PATTERN = '\\S';
 
+/**
+ * Failure statuses are labels (`picking`, `shipping`): they become field names of the DLQ counters and a metric label,
+ * where control characters (a NUL above all) cannot go.
+ */
+export const LABEL_PATTERN = '^[^\\u0000-\\u001f\\u007f-\\u009f]*$';
+
 export const TEXT_LIMITS = {
   sku: 64,
   productName: 200,

@@ -1,5 +1,5 @@
 import { z } from 'zod/v4';
-import { IDENTIFIER_PATTERN, IDENTIFIER_RULE, LIST_LIMITS, NOT_BLANK_PATTERN, ORDER_LIMITS, TEXT_LIMITS } from './input-limits';
+import { IDENTIFIER_PATTERN, IDENTIFIER_RULE, LABEL_PATTERN, LIST_LIMITS, NOT_BLANK_PATTERN, ORDER_LIMITS, TEXT_LIMITS } from './input-limits';
 import { ISO_COUNTRY_CODES, isAssignedCountryCode } from './iso-countries';
 import { toCents } from './money';
 import { InvalidInput, type FieldIssue } from './order.errors';
@@ -81,18 +81,36 @@ const DATE_TIME_MESSAGE = 'expected an RFC 3339 date-time with offset, e.g. 2024
 
 const identifier = z.string().regex(new RegExp(IDENTIFIER_PATTERN), IDENTIFIER_RULE);
 
+/** Characters as JSON Schema's `maxLength` counts them (code points), not UTF-16 units as `String#length` does. */
+function characters(text: string): number {
+  let count = 0;
+  for (const _ of text) count += 1;
+  return count;
+}
+
+/** Text of at most `max` characters, counted as sent (before any trimming), as the published `maxLength` says. */
+const textOfAtMost = (max: number) => z.string().refine((text) => characters(text) <= max, `must be at most ${max} characters`);
+
 /**
- * Trimmed text that must hold something. The length is checked before trimming, so that the limit a published
- * schema states (`maxLength`) is exactly the one enforced, white space included.
+ * Trimmed text that must hold something, optionally of `allowed` characters only. Length and characters are checked
+ * before trimming, so that the limits a published schema states (`maxLength`, `pattern`) are exactly the ones enforced.
  */
-const requiredText = (max: number) => z.string().max(max, `must be at most ${max} characters`).regex(new RegExp(NOT_BLANK_PATTERN), 'must not be empty').trim();
+const requiredText = (max: number, allowed?: { pattern: string; message: string }) => {
+  const text = textOfAtMost(max);
+  return (allowed ? text.regex(new RegExp(allowed.pattern), allowed.message) : text)
+    .regex(new RegExp(NOT_BLANK_PATTERN), 'must not be empty')
+    .trim()
+    .meta({ maxLength: max });
+};
+
+/** A failure status: required text without control characters (LABEL_PATTERN). */
+const failureStatus = requiredText(TEXT_LIMITS.failureStatus, { pattern: LABEL_PATTERN, message: 'must not contain control characters' });
 
 /** Absent, null and blank all mean "not given", stored as null. */
 const optionalText = (max: number) =>
-  z
-    .string()
-    .max(max, `must be at most ${max} characters`)
+  textOfAtMost(max)
     .trim()
+    .meta({ maxLength: max })
     .nullish()
     .transform((value) => (value ? value : null));
 
@@ -264,12 +282,15 @@ export const deliveryInputSchema = z.strictObject({ deliveredAt: optionalDateTim
 export const retryFailureSchema = z.strictObject({
   failureReason: requiredText(TEXT_LIMITS.failureReason),
   failedAt: optionalDateTime.meta({ description: 'Default: now; the backoff counts from it' }),
-  failureStatus: optionalRequiredText(TEXT_LIMITS.failureStatus).meta({ description: "Where processing failed; default: the order's status" }),
+  failureStatus: failureStatus
+    .nullish()
+    .transform((value) => value ?? null)
+    .meta({ description: "Where processing failed; default: the order's status" }),
   workflowId: optionalRequiredText(TEXT_LIMITS.workflowId),
   runId: optionalRequiredText(TEXT_LIMITS.runId),
 });
 
-export const dlqMoveSchema = z.strictObject({ failureStatus: requiredText(TEXT_LIMITS.failureStatus), failureReason: requiredText(TEXT_LIMITS.failureReason) });
+export const dlqMoveSchema = z.strictObject({ failureStatus, failureReason: requiredText(TEXT_LIMITS.failureReason) });
 
 export const dlqResolutionSchema = z.strictObject({
   resolution: z.enum(DLQ_RESOLUTIONS),
@@ -402,7 +423,7 @@ export const deadLetterListQuerySchema = z.object({
     .boolean()
     .nullish()
     .transform((value) => value ?? null),
-  failureStatus: optionalRequiredText(TEXT_LIMITS.failureStatus),
+  failureStatus: failureStatus.nullish().transform((value) => value ?? null),
   customerId: identifier.nullish().transform((value) => value ?? null),
   olderThanHours: z
     .number()
@@ -447,14 +468,7 @@ export function parseRetryEligibilityQuery(raw: unknown): RetryEligibilityQuery 
   return parseWith(retryEligibilityQuerySchema, raw);
 }
 
-export interface OrderListQuery {
-  status: OrderStatus | null;
-  priority: Priority | null;
-  customerId: string | null;
-  page: number;
-  pageSize: number;
-}
-
+/** `GET /orders`: the list's filter and page (src/use-cases/order-queries.ts applies the same bounds to GraphQL's). */
 export const orderListQuerySchema = z.object({
   status: z
     .enum(ORDER_STATUSES)
@@ -465,7 +479,3 @@ export const orderListQuerySchema = z.object({
   page: pageLimit(1, LIST_LIMITS.pageMax),
   pageSize: pageLimit(LIST_LIMITS.pageSizeDefault, LIST_LIMITS.pageSizeMax),
 });
-
-export function parseOrderListQuery(raw: unknown): OrderListQuery {
-  return parseWith(orderListQuerySchema, raw);
-}

@@ -95,11 +95,14 @@ const ERROR_RESPONSES: Record<string, { name: string; description: string; heade
 
 const WRITE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
-/** The statuses a route can answer besides its success, from what it does. */
+/**
+ * The statuses a route can answer besides its success, from what it does. Any request may carry a body, which is
+ * checked (413, 415) before the route looks at it, GETs included.
+ */
 function errorStatuses(route: CompiledRoute): string[] {
-  const statuses = ['400', '401', '403', '429', '500', '503'];
+  const statuses = ['400', '401', '403', '413', '415', '429', '500', '503'];
   if (route.path.includes(':orderId')) statuses.push('404');
-  if (WRITE.has(route.method)) statuses.push('409', '413', '415', '422');
+  if (WRITE.has(route.method)) statuses.push('409', '422');
   if (route.conditional) statuses.push('412');
   return statuses.sort();
 }
@@ -183,8 +186,9 @@ function operation(route: CompiledRoute): OpenApiOperation {
 }
 
 /**
- * OpenAPI links from the order a create answers to every operation on that order (`{orderId}` in the path), so a
- * client — or a stateful fuzzer — can follow from a created order to its lifecycle, reprocessing and DLQ operations.
+ * OpenAPI links from every answer that names an order (an order, a DLQ entry, retry metadata) to every operation on
+ * that order (`{orderId}` in the path), so a client — or a stateful fuzzer — can follow a created order through its
+ * lifecycle, reprocessing and DLQ operations, one step after another.
  */
 function orderLinks(routes: readonly CompiledRoute[]): Record<string, JsonSchema> {
   return Object.fromEntries(
@@ -192,23 +196,26 @@ function orderLinks(routes: readonly CompiledRoute[]): Record<string, JsonSchema
       .filter((route) => route.path.includes(':orderId'))
       .map(({ operationId }) => [
         operationId[0].toUpperCase() + operationId.slice(1),
-        { operationId, parameters: { orderId: '$response.body#/orderId' }, description: 'The created order, by its orderId' },
+        { operationId, parameters: { orderId: '$response.body#/orderId' }, description: 'The same order, by its orderId' },
       ]),
   );
 }
 
-function paths(routes: readonly CompiledRoute[]): OpenApiDocument['paths'] {
+function paths(routes: readonly CompiledRoute[], schemas: Record<string, JsonSchema>): OpenApiDocument['paths'] {
   const byPath: OpenApiDocument['paths'] = {};
   const links = orderLinks(routes);
   for (const route of routes) {
     const described = operation(route);
-    if (route.operationId === 'createOrder') described.responses['201'] = { ...described.responses['201'], links };
+    const answer = restRepresentations.get(route.answer.schema)!.id;
+    const namesAnOrder = Boolean((schemas[answer].properties as Record<string, unknown> | undefined)?.orderId);
+    if (namesAnOrder) described.responses[route.answer.status] = { ...described.responses[route.answer.status], links };
     (byPath[openApiPath(route.path)] ??= {})[route.method.toLowerCase() as Method] = described;
   }
   return byPath;
 }
 
 function buildDocument(routes: readonly CompiledRoute[]): OpenApiDocument {
+  const schemas = registryToJsonSchemas(restRepresentations, 'output', (id) => `${SCHEMAS}${id}`);
   return {
     openapi: '3.1.0',
     info: {
@@ -222,9 +229,9 @@ function buildDocument(routes: readonly CompiledRoute[]): OpenApiDocument {
     },
     servers: [{ url: '/api/v1' }],
     tags: TAGS.map(({ name, description }) => ({ name, description })),
-    paths: paths(routes),
+    paths: paths(routes, schemas),
     components: {
-      schemas: registryToJsonSchemas(restRepresentations, 'output', (id) => `${SCHEMAS}${id}`),
+      schemas,
       parameters: PARAMETERS,
       headers: HEADERS,
       responses: Object.fromEntries(

@@ -19,6 +19,8 @@ function published<T extends z.ZodType>(schema: T, id: string, description?: str
 const dateTime = z.string().meta({ format: 'date-time' });
 const count = z.int().min(0);
 const orderStatus = z.enum(ORDER_STATUSES);
+/** The latest failed attempt, as the order, its retry metadata and a retry candidate all carry it. */
+const lastFailure = { lastFailureReason: z.string().nullable(), lastFailureStatus: z.string().nullable(), lastFailedAt: dateTime.nullable() };
 const resolution = z.enum(DLQ_RESOLUTIONS);
 
 const orderItem = published(
@@ -77,9 +79,7 @@ const retryInfo = published(
   z.strictObject({
     count,
     maxRetries: count,
-    lastFailureReason: z.string().nullable(),
-    lastFailureStatus: z.string().nullable(),
-    lastFailedAt: dateTime.nullable(),
+    ...lastFailure,
     nextRetryAt: dateTime.nullable(),
     history: z.array(retryAttempt),
   }),
@@ -169,9 +169,7 @@ export const restRetryMetadataSchema = published(
     orderId: z.string(),
     retryCount: count,
     maxRetries: count,
-    lastFailureReason: z.string().nullable(),
-    lastFailureStatus: z.string().nullable(),
-    lastFailedAt: dateTime.nullable(),
+    ...lastFailure,
     nextRetryAt: dateTime.nullable(),
     isEligibleForRetry: z.boolean(),
   }),
@@ -185,9 +183,7 @@ const retryCandidate = published(
     status: orderStatus,
     retryCount: z.int().min(1),
     maxRetries: count,
-    lastFailureReason: z.string().nullable(),
-    lastFailureStatus: z.string().nullable(),
-    lastFailedAt: dateTime.nullable(),
+    ...lastFailure,
     nextRetryAt: dateTime,
     createdAt: dateTime,
   }),

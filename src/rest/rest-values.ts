@@ -25,11 +25,6 @@ export function fromEnumName<T extends string>(value: T | null): Lowercase<T> | 
   return value === null ? null : (value.toLowerCase() as Lowercase<T>);
 }
 
-/** The REST values of a generated GraphQL enum object. */
-export function enumValues<T extends Record<string, string>>(enumObject: T): Array<Lowercase<T[keyof T]>> {
-  return Object.values(enumObject).map((name) => name.toLowerCase() as Lowercase<T[keyof T]>);
-}
-
 /** A number as a client or a fuzzer writes it in a URL: `1.5`, `.5`, `-1`, `1e-05`. */
 const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 /** Integers are written in digits only: `?pageSize=1e2` is refused rather than read as 100. */

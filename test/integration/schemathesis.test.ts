@@ -15,7 +15,7 @@ import { startTestService } from '../support/test-service';
  * SCHEMATHESIS_MAX_EXAMPLES sets the cases per operation and phase (default below: enough for well over 1,000 cases).
  * The seed is fixed so that a CI run can be repeated exactly.
  */
-const MAX_EXAMPLES = Number(process.env.SCHEMATHESIS_MAX_EXAMPLES ?? 30);
+const MAX_EXAMPLES = Number(process.env.SCHEMATHESIS_MAX_EXAMPLES ?? 50);
 const SEED = process.env.SCHEMATHESIS_SEED ?? '20261202';
 const MIN_CASES = 1000;
 const RUN_TIMEOUT_MS = 15 * 60_000;
@@ -107,6 +107,11 @@ describe('Schemathesis against /openapi.json', () => {
       // No example database in the work tree: the seed alone decides what is generated.
       '--generation-database',
       'none',
+      // Prices are published as multiples of 0.01, which a binary float often is not exactly (57 × 0.01 =
+      // 0.5700000000000001), so Hypothesis throws away many draft orders before it keeps one. That is slower, not
+      // wrong: without this, its health check may stop POST /orders with an error when a run draws more examples.
+      '--suppress-health-check',
+      'filter_too_much',
       '--report',
       'json',
       '--report-json-path',

@@ -1,4 +1,6 @@
+import { LIST_LIMITS } from '../../src/models/input-limits';
 import { InvalidInput, type FieldIssue } from '../../src/models/order.errors';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../../src/use-cases/order-queries';
 import {
   parseCancelReason,
   parseCreateOrderInput,
@@ -265,5 +267,37 @@ describe('parsing the arguments of the other operations', () => {
       notes: null,
       resolvedBy: 'SUPERVISOR-001',
     });
+  });
+});
+
+describe('the order list bounds', () => {
+  it('are the ones the GraphQL orders query applies (src/use-cases/order-queries.ts)', () => {
+    expect([LIST_LIMITS.pageSizeDefault, LIST_LIMITS.pageSizeMax]).toEqual([DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE]);
+  });
+});
+
+describe('failure statuses', () => {
+  it.each(['pick\u0000ing', 'pick\ning', '\tpicking', 'picking\u0085'])('refuse control characters: %j', (status) => {
+    expect(fieldsOf(() => parseDlqMove({ failureStatus: status, failureReason: 'lost' }))).toEqual(['failureStatus']);
+    expect(fieldsOf(() => parseRetryFailure({ failureReason: 'lost', failureStatus: status }))).toEqual(['failureStatus']);
+  });
+
+  it('keep any other text, trimmed', () => {
+    expect(parseDlqMove({ failureStatus: ' Versand – Zone 3 ', failureReason: 'lost' }).failureStatus).toBe('Versand – Zone 3');
+  });
+});
+
+describe('text limits', () => {
+  it('count characters as JSON Schema does (code points), not UTF-16 units', () => {
+    const phone = '𝕿'.repeat(50);
+    expect(phone.length).toBe(100);
+    expect(
+      parseCreateOrderInput({ ...aCreateOrderInput(), shippingAddress: { ...(aCreateOrderInput().shippingAddress as Input), phone } }).shippingAddress.phone,
+    ).toBe(phone);
+    expect(
+      fieldsOf(() =>
+        parseCreateOrderInput({ ...aCreateOrderInput(), shippingAddress: { ...(aCreateOrderInput().shippingAddress as Input), phone: `${phone}1` } }),
+      ),
+    ).toEqual(['shippingAddress.phone']);
   });
 });

@@ -32,6 +32,16 @@ describe('the route table and the OpenAPI document', () => {
     expect('412' in operation.responses).toBe(Boolean(route.conditional));
   });
 
+  it('links every answer naming an order (not lists or stats) to every operation on it', () => {
+    const linked = Object.values(openApiDocument.paths)
+      .flatMap((operations) => Object.values(operations))
+      .filter((operation) => Object.values(operation!.responses).some((response: any) => response.links))
+      .map((operation) => operation!.operationId);
+    expect(linked).toEqual(expect.arrayContaining(['createOrder', 'validateOrder', 'shipOrder', 'incrementRetryCount', 'moveOrderToDeadLetterQueue']));
+    expect(linked).not.toEqual(expect.arrayContaining(['listOrders']));
+    expect(linked).not.toContain('getDeadLetterStats');
+  });
+
   it('links the created order to every operation on an order, by its orderId', () => {
     const onOrder = restRoutes.filter((route) => route.path.includes(':orderId')).map((route) => route.operationId);
     const links = (openApiDocument.paths['/orders'].post!.responses['201'] as any).links as Record<string, { operationId: string; parameters: object }>;
