@@ -46,6 +46,8 @@ const envSchema = z.object({
   RETRY_MAX_DELAY: durationMs.default('4h'),
   /** Off: this instance stores events but leaves publishing to other instances (or a later start). */
   OUTBOX_RELAY_ENABLED: booleanFlag.default('true'),
+  /** Off: this instance leaves folding changed orders into the order counts to the others (its totals stay exact). */
+  ORDER_COUNTS_PROJECTOR_ENABLED: booleanFlag.default('true'),
   /**
    * How often the one sweeping replica scans for events no relay was told about (a crashed replica's, a relay-less
    * replica's). Each replica publishes what it stores itself at once, so this bounds only those leftovers' delay. A sweep

@@ -16,7 +16,9 @@ import { enforceScopes } from './auth/enforce-scopes';
 import { OutboxRelay, relayOwnerId, type OutboxRelayOptions } from './events/outbox/relay';
 import { OutboxRepository } from './store/outbox.repository';
 import { startPeriodicRefresh } from './observability/periodic-refresh';
-import { sweeperLease } from './store/sweeper-lease';
+import { countProjectorLease, sweeperLease } from './store/replica-lease';
+import { OrderCountsRepository } from './store/order-counts.repository';
+import { OrderCountProjector } from './store/order-count-projector';
 import { ORDER_EVENTS_TOPIC, ORDER_LIVE_TOPIC, TOPIC_PARTITIONS } from './events/topics';
 import { IdempotencyRepository } from './store/idempotency.repository';
 import { connectMongo, ensureIndexes } from './store/mongo';
@@ -73,11 +75,13 @@ export async function startOrderService(config: Config, logger: Logger, options:
   ]);
   await kafka.connect();
 
-  const repository = new OrderRepository(orders, mongo, deadLetterStats);
+  const counts = new OrderCountsRepository(orders, mongo);
+  const repository = new OrderRepository(orders, mongo, deadLetterStats, counts);
   const relayOptions = { pollIntervalMs: config.OUTBOX_POLL_INTERVAL, ...options.relay };
   const relayOwner = relayOwnerId();
   const relay = new OutboxRelay(relayOwner, new OutboxRepository(orders), sweeperLease(mongo, relayOwner), kafka, metrics, logger, relayOptions);
   const writer = new OrderWriter(repository, metrics, relay);
+  const countProjector = new OrderCountProjector(counts, countProjectorLease(mongo, relayOwner), logger);
   const deadLetterQueries = new DeadLetterQueries(new DeadLetterRepository(orders), deadLetterStats, metrics);
   const services: AppServices = {
     config,
@@ -102,6 +106,7 @@ export async function startOrderService(config: Config, logger: Logger, options:
   });
   await liveFeed.start();
   if (config.OUTBOX_RELAY_ENABLED) relay.start();
+  if (config.ORDER_COUNTS_PROJECTOR_ENABLED) countProjector.start();
   const backlogGauges = startPeriodicRefresh(
     async () => {
       const { orders: pending, oldestAgeSeconds } = await relay.backlog();
@@ -145,6 +150,7 @@ export async function startOrderService(config: Config, logger: Logger, options:
       backlogGauges.stop();
       dlqGauges.stop();
       await relay.stop(); // publishes what the last requests stored
+      await countProjector.stop();
       await liveFeed.stop();
       await kafka.disconnect();
       await mongo.close();

@@ -165,3 +165,10 @@ export interface Order {
   createdAt: Date;
   updatedAt: Date;
 }
+
+/** What the order list filters on (each filter has its index, src/store/order.document.ts). */
+export interface OrderListFilter {
+  status?: OrderStatus;
+  priority?: Priority;
+  customerId?: string;
+}

@@ -58,6 +58,8 @@ export class OutboxEntryDoc {
 @index({ tenantId: 1, 'backorders.backorderId': 1 })
 // Orders due for a retry, oldest due first (only orders that can be retried have a `retryDueAt`).
 @index({ tenantId: 1, retryDueAt: 1, orderId: 1 })
+// Orders not yet folded into the order counts (order-counts.repository.ts): as small as the count projector's lag.
+@index({ countStale: 1, tenantId: 1 }, { name: 'count_stale', partialFilterExpression: { countStale: true } })
 // The relay's sweep: only orders with unpublished events are in this index, so it stays as small as the backlog.
 @index({ outboxPending: 1 }, { name: 'outbox_pending', partialFilterExpression: { outboxPending: true } })
 // The dead letter queue is a view of the orders holding a `deadLetter` entry: list filters, newest first; the oldest unresolved.
@@ -105,6 +107,11 @@ export class OrderDoc {
   /** Which relay instance holds the lease on this order's outbox, and until when (replicas never publish the normal case twice). */
   @prop({ type: String, default: null }) outboxLeaseOwner!: string | null;
   @prop({ type: Date, default: null }) outboxLeaseUntil!: Date | null;
+
+  /** True while the order counts do not yet include the order's status, priority and customer as they are now. */
+  @prop({ type: Boolean }) countStale?: boolean;
+  /** What the order counts include it as (null: not yet counted). */
+  @prop({ type: Object, default: null }) countedAs!: object | null;
 }
 
 export type OrderModel = Model<DocumentType<OrderDoc>>;
@@ -126,6 +133,8 @@ export const STORAGE_ONLY_FIELDS = [
   'outboxPublishedSeq',
   'outboxLeaseOwner',
   'outboxLeaseUntil',
+  'countStale',
+  'countedAs',
 ] as const;
 /** Reads the aggregate (src/models/order.types.ts): every field but the storage-only ones. */
 export const AGGREGATE_PROJECTION = Object.fromEntries(STORAGE_ONLY_FIELDS.map((field) => [field, 0]));

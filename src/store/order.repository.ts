@@ -3,12 +3,15 @@ import type { Document, UpdateFilter } from 'mongodb';
 import type { ClientSession, Connection, FilterQuery } from 'mongoose';
 import type { DeadLetterStatsDelta } from '../models/dead-letter-stats';
 import { retryDueAt } from '../models/order.rules';
-import type { Order, OrderStatus, Priority } from '../models/order.types';
+import type { Order, OrderListFilter } from '../models/order.types';
 import type { RequestContext } from '../observability/request-context';
 import { activeTraceparent } from '../observability/tracing';
 import { AGGREGATE_PROJECTION, STORAGE_ONLY_FIELDS, type OrderDoc, type OrderModel, type OutboxEntryDoc } from './order.document';
 import type { DeadLetterStatsRepository } from './dead-letter-stats.repository';
 import type { OutboxLease } from './outbox.repository';
+import { countedFieldsChanged, type OrderCountsRepository } from './order-counts.repository';
+import { findPage, type PageQuery } from './order-page';
+import { inTransaction, isWriteConflict } from './transactions';
 
 /** An event on its way to the outbox: where it goes, its CloudEvents type and its data. */
 export interface PendingEvent {
@@ -22,12 +25,6 @@ export interface LoadedOrder {
   order: Order;
   outboxSeq: number;
   lease: OutboxLease | null;
-}
-
-export interface OrderListFilter {
-  status?: OrderStatus;
-  priority?: Priority;
-  customerId?: string;
 }
 
 /** The aggregate plus `outboxSeq`, which the next write's events continue from, and the lease on unpublished events. */
@@ -57,6 +54,7 @@ export class OrderRepository {
     private readonly model: OrderModel,
     private readonly connection: Connection,
     private readonly deadLetterStats: DeadLetterStatsRepository,
+    private readonly counts: OrderCountsRepository,
   ) {}
 
   // Look-ups by id filter on `_id` alone and check the tenant here: a primary-key look-up on every store, where a
@@ -86,16 +84,20 @@ export class OrderRepository {
     return { order, outboxSeq: outboxSeq ?? 0, lease };
   }
 
+  /** A page of the list, newest first, and the number of orders the filter matches. */
   async list(tenantId: string, filter: OrderListFilter, skip: number, limit: number): Promise<{ orders: Order[]; total: number }> {
     const query: FilterQuery<OrderDoc> = { tenantId };
     if (filter.status) query.status = filter.status;
     if (filter.priority) query.priority = filter.priority;
     if (filter.customerId) query.customerId = filter.customerId;
-    const [orders, total] = await Promise.all([
-      this.model.find(query, AGGREGATE_PROJECTION).sort({ createdAt: -1, orderId: -1 }).skip(skip).limit(limit).lean<Order[]>(),
-      this.model.countDocuments(query),
-    ]);
-    return { orders, total };
+    const page: PageQuery = { query, skip, limit };
+    const counted = await this.counts.total(tenantId, filter);
+    if (!counted) {
+      const [orders, total] = await Promise.all([findPage(this.model, page, null), this.model.countDocuments(query)]);
+      return { orders, total };
+    }
+    if (skip >= counted.total) return { orders: [], total: counted.total };
+    return { orders: await findPage(this.model, page, counted), total: counted.total };
   }
 
   /**
@@ -113,6 +115,8 @@ export class OrderRepository {
       outboxSeq: outbox.length,
       outboxPublishedSeq: 0,
       ...leaseFields(outbox.length > 0 ? lease : null),
+      countStale: true,
+      countedAs: null,
     });
     return { entries: outbox, leasedToWriter: lease !== null };
   }
@@ -130,13 +134,14 @@ export class OrderRepository {
     statsDelta: DeadLetterStatsDelta = {},
   ): Promise<StoredEvents> {
     const outbox = toOutboxEntries(events, loaded.outboxSeq, next.updatedAt, context);
+    // The order counts follow through the projector (order-counts.repository.ts): the write only marks the order.
+    const stored = { ...next, retryDueAt: retryDueAt(next), ...(countedFieldsChanged(loaded.order, next) ? { countStale: true } : {}) };
     const keepsOthersLease = outbox.length > 0 && othersLiveLease(loaded.lease, lease);
     const withEvents = (leaseChange: object): UpdateFilter<Document> => ({
-      $set: { ...next, retryDueAt: retryDueAt(next), outboxPending: true, outboxSeq: loaded.outboxSeq + outbox.length, ...leaseChange },
+      $set: { ...stored, outboxPending: true, outboxSeq: loaded.outboxSeq + outbox.length, ...leaseChange },
       $push: { outbox: { $each: outbox } } as Document,
     });
-    const update: UpdateFilter<Document> =
-      outbox.length > 0 ? withEvents(keepsOthersLease ? {} : leaseFields(lease)) : { $set: { ...next, retryDueAt: retryDueAt(next) } };
+    const update: UpdateFilter<Document> = outbox.length > 0 ? withEvents(keepsOthersLease ? {} : leaseFields(lease)) : { $set: stored };
     const filter = { _id: next.orderId as never, tenantId: next.tenantId, version: loaded.order.version };
     let keptLease = keepsOthersLease;
     const write = async (session?: ClientSession) => {
@@ -164,60 +169,6 @@ export class OrderRepository {
     }
     return { entries: outbox, leasedToWriter: lease !== null && !keptLease };
   }
-}
-
-/** Attempts at a transaction that keeps meeting transient errors, before its error reaches the caller (a 503). */
-const TRANSACTION_ATTEMPTS = 10;
-
-/** Full jitter over a capped exponential (2 ms … 100 ms), so transactions that conflicted once spread out. */
-const transactionBackoff = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(100, 2 ** attempt)));
-
-/**
- * Runs `work` in a transaction, again on a transient error (a write conflict with another transaction, a failover),
- * at most TRANSACTION_ATTEMPTS times with jittered pauses: the driver's own `withTransaction` keeps retrying for up to
- * 120 s, far longer than a request should wait. A commit whose outcome is unknown is retried as a commit (it is idempotent).
- */
-async function inTransaction(connection: Connection, work: (session: ClientSession) => Promise<void>): Promise<void> {
-  const session = await connection.startSession();
-  try {
-    for (let attempt = 1; ; attempt += 1) {
-      session.startTransaction();
-      try {
-        await work(session);
-        await commit(session);
-        return;
-      } catch (error) {
-        if (session.inTransaction()) await session.abortTransaction().catch(() => undefined);
-        if (attempt >= TRANSACTION_ATTEMPTS || !hasErrorLabel(error, 'TransientTransactionError')) throw error;
-        await transactionBackoff(attempt);
-      }
-    }
-  } finally {
-    await session.endSession();
-  }
-}
-
-async function commit(session: ClientSession): Promise<void> {
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      return await session.commitTransaction();
-    } catch (error) {
-      if (attempt < TRANSACTION_ATTEMPTS && hasErrorLabel(error, 'UnknownTransactionCommitResult')) continue;
-      throw error;
-    }
-  }
-}
-
-const WRITE_CONFLICT = 112;
-
-function isWriteConflict(error: unknown): boolean {
-  return (error as { code?: unknown })?.code === WRITE_CONFLICT || hasErrorLabel(error, 'TransientTransactionError');
-}
-
-function hasErrorLabel(error: unknown, label: string): boolean {
-  return (
-    typeof (error as { hasErrorLabel?: unknown })?.hasErrorLabel === 'function' && (error as { hasErrorLabel(label: string): boolean }).hasErrorLabel(label)
-  );
 }
 
 /** No lease (a replica without a relay) leaves the events to the sweeping replica at once, not after a stale lease. */

@@ -7,19 +7,18 @@ interface LeaseDoc {
   until: Date;
 }
 
-const SWEEPER = 'outbox-sweeper';
 const DUPLICATE_KEY = 11000;
 
 /**
- * Which relay sweeps the store for events no relay was told about — the leftovers of a crashed replica, of one whose
- * lease ran out, or of one running without a relay. One replica at a time holds the lease (a document in
- * `outbox_relay_leases`), so leftovers are published once, without a claim write per order.
+ * A job that one replica at a time runs, chosen by a lease document in `outbox_relay_leases` (named after its first
+ * job): the outbox sweeper and the order count projector. A replica that dies loses the lease when it runs out.
  */
-export class SweeperLease {
+export class ReplicaLease {
   private heldUntil = 0;
 
   constructor(
     private readonly collection: Collection<LeaseDoc>,
+    private readonly job: string,
     private readonly owner: string,
     private readonly leaseMs: number,
   ) {}
@@ -32,7 +31,7 @@ export class SweeperLease {
       // Upsert: the first replica creates the document; a live lease of another owner fails the filter, and the
       // insert that follows fails on the `_id`.
       await this.collection.updateOne(
-        { _id: SWEEPER, $or: [{ owner: this.owner }, { until: { $lt: now } }] },
+        { _id: this.job, $or: [{ owner: this.owner }, { until: { $lt: now } }] },
         { $set: { owner: this.owner, until } },
         { upsert: true },
       );
@@ -57,11 +56,21 @@ export class SweeperLease {
   async release(): Promise<void> {
     if (!this.held()) return;
     this.heldUntil = 0;
-    await this.collection.updateOne({ _id: SWEEPER, owner: this.owner }, { $set: { until: new Date(0) } });
+    await this.collection.updateOne({ _id: this.job, owner: this.owner }, { $set: { until: new Date(0) } });
   }
 }
 
-/** The lease document lives beside the orders; 10 s lets a restarted or surviving replica take over quickly. */
-export function sweeperLease(connection: Connection, owner: string, leaseMs = 10_000): SweeperLease {
-  return new SweeperLease(connection.db!.collection<LeaseDoc>('outbox_relay_leases'), owner, leaseMs);
+/** The lease documents live beside the orders; 10 s lets a restarted or surviving replica take over quickly. */
+function replicaLease(connection: Connection, job: string, owner: string, leaseMs: number): ReplicaLease {
+  return new ReplicaLease(connection.db!.collection<LeaseDoc>('outbox_relay_leases'), job, owner, leaseMs);
 }
+
+/**
+ * Which relay sweeps the store for events no relay was told about — the leftovers of a crashed replica, of one whose
+ * lease ran out, or of one running without a relay — so leftovers are published once, without a claim write per order.
+ */
+export const sweeperLease = (connection: Connection, owner: string, leaseMs = 10_000) => replicaLease(connection, 'outbox-sweeper', owner, leaseMs);
+
+/** Which replica folds changed orders into the stored order counts (src/store/order-count-projector.ts). */
+export const countProjectorLease = (connection: Connection, owner: string, leaseMs = 10_000) =>
+  replicaLease(connection, 'order-count-projector', owner, leaseMs);

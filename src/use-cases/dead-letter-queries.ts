@@ -25,6 +25,8 @@ export interface DeadLetterPage {
 export class DeadLetterQueries {
   private gaugeRefresh: Promise<void> | null = null;
 
+  private readonly raising = new Set<string>();
+
   constructor(
     private readonly deadLetters: DeadLetterRepository,
     private readonly counters: DeadLetterStatsRepository,
@@ -84,8 +86,14 @@ export class DeadLetterQueries {
   /** Finds the oldest unresolved entry from the kept lower bound, and raises the bound to it for the next reader. */
   private async oldestAfter(tenantId: string, read: TenantCounters): Promise<Date | null> {
     const oldest = await this.deadLetters.oldestUnresolvedAt(tenantId, read.unresolvedSince);
-    if (oldest && (read.unresolvedSince === null || oldest.getTime() > read.unresolvedSince.getTime())) {
-      await this.counters.raiseUnresolvedSince(read, oldest).catch(() => undefined); // only a hint: the next reader searches further
+    if (oldest && (read.unresolvedSince === null || oldest.getTime() > read.unresolvedSince.getTime()) && !this.raising.has(tenantId)) {
+      // Only a hint (the next reader searches further without it), so the answer does not wait for it: the write can be
+      // held behind a transaction a killed replica left open, until the store aborts it. One per tenant at a time.
+      this.raising.add(tenantId);
+      void this.counters
+        .raiseUnresolvedSince(read, oldest)
+        .catch(() => undefined)
+        .finally(() => this.raising.delete(tenantId));
     }
     return oldest;
   }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { InvalidInput } from '../models/order.errors';
-import type { Order } from '../models/order.types';
-import type { OrderListFilter, OrderRepository } from '../store/order.repository';
+import type { Order, OrderListFilter } from '../models/order.types';
+import type { OrderRepository } from '../store/order.repository';
 import type { RequestContext } from '../observability/request-context';
 import { OrderNotFound } from '../models/order.errors';
 

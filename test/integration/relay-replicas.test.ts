@@ -69,7 +69,10 @@ describe('outbox relays on several replicas', () => {
   }, 60_000);
 
   it('hands the sweeper lease to exactly one relay, and the events C stores reach Kafka through it', async () => {
-    const leases = await replicas.a.services.mongo.db!.collection('outbox_relay_leases').find({}).toArray();
+    const leases = await replicas.a.services.mongo
+      .db!.collection('outbox_relay_leases')
+      .find({ _id: 'outbox-sweeper' as never })
+      .toArray();
     expect(leases).toHaveLength(1);
     expect(leases[0].until.getTime()).toBeGreaterThan(Date.now());
     expect([replicas.a.services.relay.owner, replicas.b.services.relay.owner]).toContain(leases[0].owner);

@@ -138,6 +138,8 @@ describe('store faults (SecantusDB failpoints)', () => {
       service = await startTestService({
         MONGODB_URI: `${TEST_MONGODB_URI}&appName=${SERVICE_APP}&heartbeatFrequencyMS=500&monitorCommands=true`,
         OUTBOX_RELAY_ENABLED: 'false',
+        // A fail point meets the request's own command, not the projector's background reads and writes.
+        ORDER_COUNTS_PROJECTOR_ENABLED: 'false',
       });
       commands = new CommandLog(service.services.mongo.getClient() as unknown as MongoClient);
     });
@@ -549,7 +551,11 @@ describe('store faults (SecantusDB failpoints)', () => {
     let service: RunningOrderService;
 
     beforeAll(async () => {
-      service = await startTestService({ MONGODB_URI: `${TEST_MONGODB_URI}&appName=${appName}`, OUTBOX_RELAY_ENABLED: 'false' });
+      service = await startTestService({
+        MONGODB_URI: `${TEST_MONGODB_URI}&appName=${appName}`,
+        OUTBOX_RELAY_ENABLED: 'false',
+        ORDER_COUNTS_PROJECTOR_ENABLED: 'false',
+      });
     });
     afterAll(async () => {
       await failPointOff().catch(() => undefined);

@@ -5,8 +5,11 @@ import { DeadLetterRepository } from '../../src/store/dead-letter.repository';
 import { ReprocessingRepository } from '../../src/store/reprocessing.repository';
 import { ensureIndexes } from '../../src/store/mongo';
 import { orderModel } from '../../src/store/order.document';
-import { OrderRepository, type OrderListFilter } from '../../src/store/order.repository';
+import type { OrderListFilter } from '../../src/models/order.types';
+import { OrderRepository } from '../../src/store/order.repository';
 import { OutboxRepository } from '../../src/store/outbox.repository';
+import { OrderCountsRepository } from '../../src/store/order-counts.repository';
+import { findPage } from '../../src/store/order-page';
 import { TEST_MONGODB_URI } from '../support/test-infra';
 import { uniqueName } from '../support/test-service';
 
@@ -40,15 +43,18 @@ describe('query plans of every read on the real store', () => {
   let deadLetters: DeadLetterRepository;
   let reprocessing: ReprocessingRepository;
   let outbox: OutboxRepository;
+  let counts: OrderCountsRepository;
+  let model: ReturnType<typeof orderModel>;
 
   beforeAll(async () => {
     connection = mongoose.createConnection(TEST_MONGODB_URI, { dbName: uniqueName('plans'), monitorCommands: true, autoIndex: false, autoCreate: false });
     await connection.asPromise();
-    const model = orderModel(connection);
+    model = orderModel(connection);
     await ensureIndexes([model]);
     const stats = new DeadLetterStatsRepository(connection);
     await stats.ensureIndexes();
-    orders = new OrderRepository(model, connection, stats);
+    counts = new OrderCountsRepository(model, connection);
+    orders = new OrderRepository(model, connection, stats, counts);
     deadLetters = new DeadLetterRepository(model);
     reprocessing = new ReprocessingRepository(model);
     outbox = new OutboxRepository(model);
@@ -71,6 +77,8 @@ describe('query plans of every read on the real store', () => {
         outboxPending: i % 9 === 0,
       })),
     );
+    // Documents written without the service: as a store of an earlier version, they are marked for counting once.
+    await counts.backfill();
     connection.getClient().on('commandStarted', (event: CommandStartedEvent) => {
       if (['find', 'aggregate', 'count'].includes(event.commandName)) captured.push({ command: event.commandName, body: event.command });
     });
@@ -110,8 +118,21 @@ describe('query plans of every read on the real store', () => {
     ['priority', { priority: 'same_day' }],
     ['customer', { customerId: 'CUST-2' }],
   ];
-  it.each(listFilters)('an order list page (%s, newest first) and its total', async (_name, filter) => {
+  it.each(listFilters)('an order list page (%s, newest first) and its total, counted or not yet', async (_name, filter) => {
     expectIndexed(await plansOf(() => orders.list(TENANT, filter, 20, 20)));
+    while ((await counts.project(25)) > 0);
+    expectIndexed(await plansOf(() => orders.list(TENANT, filter, 20, 20)));
+  });
+
+  it.each(listFilters)('an order list page (%s) read from a window of creation times', async (_name, filter) => {
+    const query = { tenantId: TENANT, ...filter };
+    const counted = { total: 100_000, since: new Date(Date.now() - 90 * 86_400_000) };
+    expectIndexed(await plansOf(() => findPage(model, { query, skip: 0, limit: 20 }, counted)));
+  });
+
+  it('the count projector reads the partial index of changed orders only', async () => {
+    await model.collection.updateMany({ customerId: 'CUST-1' }, { $set: { countStale: true, status: 'picking' } });
+    expectIndexed(await plansOf(() => counts.project(5)));
   });
 
   const dlqFilters = [

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { Metrics } from '../../observability/metrics';
 import { untraced } from '../../observability/tracing';
 import type { OutboxLease, OutboxRepository, PendingOutbox } from '../../store/outbox.repository';
-import type { SweeperLease } from '../../store/sweeper-lease';
+import type { ReplicaLease } from '../../store/replica-lease';
 import type { KafkaClient } from '../kafka';
 import { backoff } from './backoff';
 import { HandOverQueue, type HandedOverEvents, type WaitingOrder } from './handover-queue';
@@ -72,7 +72,7 @@ export class OutboxRelay implements RelayHandoff {
     /** This replica's relay, as written in leases: host, process and a random part (pids repeat across restarts). */
     readonly owner: string,
     private readonly outbox: OutboxRepository,
-    sweeperLease: SweeperLease,
+    sweeperLease: ReplicaLease,
     kafka: KafkaClient,
     metrics: Metrics,
     private readonly logger: Logger,

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { untraced } from '../../observability/tracing';
 import type { OutboxRepository, PendingOutbox } from '../../store/outbox.repository';
-import type { SweeperLease } from '../../store/sweeper-lease';
+import type { ReplicaLease } from '../../store/replica-lease';
 import { backoff } from './backoff';
 import type { OutboxPublisher } from './publisher';
 import type { SentLedger } from './sent-ledger';
@@ -35,7 +35,7 @@ export class OutboxSweeper {
   constructor(
     private readonly owner: string,
     private readonly outbox: Pick<OutboxRepository, 'scanPending'>,
-    readonly lease: Pick<SweeperLease, 'renew' | 'held' | 'release' | 'renewEveryMs'>,
+    readonly lease: Pick<ReplicaLease, 'renew' | 'held' | 'release' | 'renewEveryMs'>,
     private readonly publisher: OutboxPublisher,
     private readonly ledger: SentLedger,
     private readonly logger: Logger,

@@ -1,0 +1,78 @@
+import type { Logger } from 'pino';
+import { untraced } from '../observability/tracing';
+import type { OrderCountsRepository } from './order-counts.repository';
+import type { ReplicaLease } from './replica-lease';
+
+export interface OrderCountProjectorOptions {
+  /** Pause between looks for changed orders once none are left. */
+  idleMs: number;
+  /** Orders folded in per transaction. */
+  batchSize: number;
+}
+
+const DEFAULTS: OrderCountProjectorOptions = { idleMs: 100, batchSize: 500 };
+
+/**
+ * Keeps the order counts (order-counts.repository.ts) close behind the writes, on the one replica holding its lease:
+ * marks the orders of an older store once, then folds changed orders in, batch after batch. Readers are exact whatever
+ * it lags; a replica that dies mid-batch leaves nothing half done (each batch is one transaction).
+ */
+export class OrderCountProjector {
+  private timer: NodeJS.Timeout | null = null;
+  private pass: Promise<void> | null = null;
+  private stopped = false;
+  private renewedAt = 0;
+  private readonly options: OrderCountProjectorOptions;
+
+  constructor(
+    private readonly counts: Pick<OrderCountsRepository, 'backfill' | 'project'>,
+    private readonly lease: Pick<ReplicaLease, 'renew' | 'held' | 'release' | 'renewEveryMs'>,
+    private readonly logger: Logger,
+    options: Partial<OrderCountProjectorOptions> = {},
+  ) {
+    this.options = { ...DEFAULTS, ...options };
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.pass;
+    await this.lease.release().catch(() => undefined);
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.pass = untraced(() => this.run()).finally(() => (this.pass = null));
+    }, delayMs);
+    this.timer.unref();
+  }
+
+  private async run(): Promise<void> {
+    let next = this.options.idleMs;
+    try {
+      if (await this.holdsLease()) {
+        await this.counts.backfill();
+        while (!this.stopped && (await this.holdsLease()) && (await this.counts.project(this.options.batchSize)) === this.options.batchSize);
+      } else {
+        next = this.lease.renewEveryMs;
+      }
+    } catch (error) {
+      this.logger.warn({ err: error }, 'order count projector: pass failed, trying again');
+      next = Math.max(next, 1_000);
+    }
+    this.schedule(next);
+  }
+
+  private async holdsLease(): Promise<boolean> {
+    if (this.lease.held() && Date.now() - this.renewedAt < this.lease.renewEveryMs) return true;
+    const held = await this.lease.renew();
+    if (held) this.renewedAt = Date.now();
+    return held;
+  }
+}
