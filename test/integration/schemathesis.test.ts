@@ -34,12 +34,13 @@ interface RunOutcome {
   output: string;
 }
 
-function runSchemathesis(python: string, args: string[]): Promise<RunOutcome> {
+/** Runs in `workDir`: Schemathesis keeps a crash cache (`.schemathesis/`) in its working directory, never in the work tree. */
+function runSchemathesis(python: string, workDir: string, args: string[]): Promise<RunOutcome> {
   return new Promise((resolve) => {
     execFile(
       python,
       ['-m', 'schemathesis.cli', '--config-file', CONFIG_FILE, '--no-color', ...args],
-      { timeout: RUN_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024, env: HOOKS_ENV },
+      { cwd: workDir, timeout: RUN_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024, env: HOOKS_ENV },
       (error, stdout, stderr) => {
         const exitCode = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
         resolve({ exitCode, output: `${stdout}${stderr}` });
@@ -92,7 +93,7 @@ describe('Schemathesis against /openapi.json', () => {
     async () => {
       const token = await testToken({ sub: 'schemathesis', expiresIn: 2 * 3600 });
       const reportPath = join(reportDir, 'report.json');
-      const { exitCode, output } = await runSchemathesis(python, [
+      const { exitCode, output } = await runSchemathesis(python, reportDir, [
         'run',
         `${service.url}/openapi.json`,
         '--url',
