@@ -18,7 +18,8 @@ import { queryReader, type QueryValue } from './rest-values';
 /**
  * The one generic handler behind every REST route: HTTP → variables → the route's GraphQL operation, executed in
  * process on the same ApolloServer as /graphql → the brief's JSON. Around it, only HTTP concerns: content type,
- * body size and depth, If-Match, Idempotency-Key, 404/405, and the single error body.
+ * body size and depth, the request checked against the route's schemas before anything runs, If-Match,
+ * Idempotency-Key, 404/405, and the single error body.
  */
 
 export interface RestRouterOptions {
@@ -55,7 +56,10 @@ export function createRestRouter({ services, apollo, idempotency, routes, bodyLi
     if (errors?.length) {
       const fieldOf = (variable: string) => route.fieldOfVariable?.[variable] ?? variable;
       const error = restErrorFromGraphQL(errors, fieldOf);
-      if (error.status >= 500 && error.status !== 503) services.logger.error({ errors, operation: route.operationId }, 'REST operation failed');
+      // The route's schemas accepted what GraphQL then refused: the two disagree, which only a code change can fix.
+      if (error.status === 500 && errors[0].extensions?.code === 'BAD_USER_INPUT') {
+        services.logger.error({ errors, operation: route.operationId }, 'GraphQL refused variables the REST schemas accepted');
+      }
       throw error;
     }
     if (data === null || data === undefined) throw new Error(`operation ${route.operationId} answered without data`);
