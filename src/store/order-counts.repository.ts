@@ -114,9 +114,9 @@ export class OrderCountsRepository {
    * The number of `tenantId`'s orders matching `filter`, exact at one moment; null until every order stored before
    * the counts existed has been marked for counting (`backfill`), when only a count of the orders themselves is exact.
    */
-  async total(tenantId: string, filter: OrderListFilter): Promise<OrderTotal | null> {
+  async total(tenantId: string, filter: OrderListFilter, plainAttempts = CONSISTENT_READ_ATTEMPTS): Promise<OrderTotal | null> {
     if (!(await this.isBackfilled())) return null;
-    for (let attempt = 1; attempt <= CONSISTENT_READ_ATTEMPTS; attempt += 1) {
+    for (let attempt = 1; attempt <= plainAttempts; attempt += 1) {
       const read = await this.readTotal(tenantId, filter);
       if (read) return read;
     }
@@ -132,8 +132,13 @@ export class OrderCountsRepository {
   private async readTotal(tenantId: string, filter: OrderListFilter, session?: ClientSession): Promise<OrderTotal | null> {
     if (session) session.startTransaction({ readConcern: { level: 'snapshot' } });
     try {
-      const tenant = await this.counts.findOne({ _id: countsId(tenantId, null) }, { session });
-      const doc = filter.customerId ? await this.counts.findOne({ _id: countsId(tenantId, filter.customerId) }, { session }) : tenant;
+      // Both before the marked orders are read (the generation read here must precede that read); at once, but not in
+      // a transaction, whose first statement must be alone.
+      const readCounts = (customerId: string | null) => this.counts.findOne({ _id: countsId(tenantId, customerId) }, { session });
+      const [tenant, customer] = session
+        ? [await readCounts(null), filter.customerId ? await readCounts(filter.customerId) : null]
+        : await Promise.all([readCounts(null), filter.customerId ? readCounts(filter.customerId) : null]);
+      const doc = filter.customerId ? customer : tenant;
       const stale = await this.orders.find({ countStale: true, tenantId }, { projection: STALE_PROJECTION, session, hint: STALE_INDEX }).toArray();
       if (!session && (await this.counts.findOne({ _id: countsId(tenantId, null) }, { projection: { generation: 1 } }))?.generation !== tenant?.generation)
         return null;

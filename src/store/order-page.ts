@@ -12,10 +12,10 @@ export interface PageQuery {
 /** The order list's sort: newest first, ties by order id (each filter has an index in this order, order.document.ts). */
 const LIST_SORT = { createdAt: -1, orderId: -1 } as const;
 
-/** Up to this many matches the list is read whole: a window would save nothing. */
-const WHOLE_UP_TO = 200;
+/** Up to this many matches the list is read whole: a window would save little. */
+const WHOLE_UP_TO = 60;
 /** The first window is this many times wider than the estimate, so that it usually holds the page at once. */
-const HEADROOM = 2;
+const HEADROOM = 1.5;
 /** A window that held too few orders is widened this many times over. */
 const GROWTH = 4;
 

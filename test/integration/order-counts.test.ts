@@ -112,6 +112,9 @@ describe('order list totals and pages', () => {
         backlogSeen.add(stale === 1_500 ? 'untouched' : stale === 0 ? 'done' : 'part');
         const filter = FILTERS[look % FILTERS.length];
         expect({ filter, total: await view.total(filter) }).toEqual({ filter, total: expected.get(JSON.stringify(filter)) });
+        // The fallback for reads that keep meeting folds: a snapshot transaction.
+        if (look % 4 === 0)
+          expect({ filter, total: (await view.counts.total(TENANT, filter, 0))?.total }).toEqual({ filter, total: expected.get(JSON.stringify(filter)) });
         if (stale === 0 && look >= FILTERS.length) break;
         // Room for the projector: the store answers one request at a time.
         await new Promise((resolve) => setTimeout(resolve, 50));
