@@ -88,6 +88,11 @@ const STALE_PROJECTION = { tenantId: 1, status: 1, priority: 1, customerId: 1, c
  * filter equal to its partial expression, and would scan the collection for `{countStale: true, tenantId}`.
  */
 const STALE_INDEX = 'count_stale';
+/**
+ * What the projector folds in: marked orders whose events the relay has published. A fold holds its orders until it
+ * commits, and the relay records "published" on exactly the orders just written: folding those would hold it up.
+ */
+const FOLDABLE = { countStale: true, outboxPending: false };
 
 /** Orders whose counted fields differ between two states of an order (insert: `before` null). */
 export function countedFieldsChanged(before: CountedAs | null, after: CountedAs): boolean {
@@ -157,10 +162,10 @@ export class OrderCountsRepository {
    */
   async project(limit: number): Promise<number> {
     // A look outside a transaction first: an idle projector costs one read of an empty index.
-    if (!(await this.orders.findOne({ countStale: true }, { projection: { _id: 1 } }))) return 0;
+    if (!(await this.orders.findOne(FOLDABLE, { projection: { _id: 1 }, hint: STALE_INDEX }))) return 0;
     let folded = 0;
     await inTransaction(this.connection, async (session) => {
-      const stale = await this.orders.find({ countStale: true }, { projection: STALE_PROJECTION, session, limit }).toArray();
+      const stale = await this.orders.find(FOLDABLE, { projection: STALE_PROJECTION, session, limit, hint: STALE_INDEX }).toArray();
       folded = stale.length;
       if (stale.length === 0) return;
       const changes = new Map<string, { tenantId: string; customerId: string | null; inc: Record<string, number>; since: Date | null }>();

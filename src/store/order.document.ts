@@ -58,8 +58,9 @@ export class OutboxEntryDoc {
 @index({ tenantId: 1, 'backorders.backorderId': 1 })
 // Orders due for a retry, oldest due first (only orders that can be retried have a `retryDueAt`).
 @index({ tenantId: 1, retryDueAt: 1, orderId: 1 })
-// Orders not yet folded into the order counts (order-counts.repository.ts): as small as the count projector's lag.
-@index({ countStale: 1, tenantId: 1 }, { name: 'count_stale', partialFilterExpression: { countStale: true } })
+// Orders not yet folded into the order counts (order-counts.repository.ts): as small as the count projector's lag. The
+// projector takes only orders whose events are out, so it never holds what the relay is about to record.
+@index({ countStale: 1, outboxPending: 1, tenantId: 1 }, { name: 'count_stale', partialFilterExpression: { countStale: true } })
 // The relay's sweep: only orders with unpublished events are in this index, so it stays as small as the backlog.
 @index({ outboxPending: 1 }, { name: 'outbox_pending', partialFilterExpression: { outboxPending: true } })
 // The dead letter queue is a view of the orders holding a `deadLetter` entry: list filters, newest first; the oldest unresolved.

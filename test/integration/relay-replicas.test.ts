@@ -83,7 +83,7 @@ describe('outbox relays on several replicas', () => {
   });
 
   it('lets the other relay take the sweeper lease when its holder stops', async () => {
-    const lease = () => replicas.c.services.mongo.db!.collection('outbox_relay_leases').findOne({});
+    const lease = () => replicas.c.services.mongo.db!.collection('outbox_relay_leases').findOne({ _id: 'outbox-sweeper' as never });
     const holder = (await lease())!.owner === replicas.a.services.relay.owner ? 'a' : 'b';
     const survivor = holder === 'a' ? 'b' : 'a';
     await replicas[holder].stop();
