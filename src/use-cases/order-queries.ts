@@ -1,15 +1,16 @@
 import { z } from 'zod';
+import { LIST_LIMITS } from '../models/input-limits';
 import { InvalidInput } from '../models/order.errors';
 import type { Order, OrderListFilter } from '../models/order.types';
 import type { OrderRepository } from '../store/order.repository';
 import type { RequestContext } from '../observability/request-context';
 import { OrderNotFound } from '../models/order.errors';
 
-export const MAX_PAGE_SIZE = 100;
-export const DEFAULT_PAGE_SIZE = 20;
+export const MAX_PAGE_SIZE = LIST_LIMITS.pageSizeMax;
+export const DEFAULT_PAGE_SIZE = LIST_LIMITS.pageSizeDefault;
 
 const paging = z.object({
-  page: z.number().int().min(1, 'must be at least 1').max(1_000_000, 'must be at most 1000000').default(1),
+  page: z.number().int().min(1, 'must be at least 1').max(LIST_LIMITS.pageMax, `must be at most ${LIST_LIMITS.pageMax}`).default(1),
   pageSize: z.number().int().min(1, 'must be at least 1').max(MAX_PAGE_SIZE, `must be at most ${MAX_PAGE_SIZE}`).default(DEFAULT_PAGE_SIZE),
 });
 

@@ -1,6 +1,4 @@
-import { LIST_LIMITS } from '../../src/models/input-limits';
 import { InvalidInput, type FieldIssue } from '../../src/models/order.errors';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../../src/use-cases/order-queries';
 import {
   parseCancelReason,
   parseCreateOrderInput,
@@ -267,12 +265,6 @@ describe('parsing the arguments of the other operations', () => {
       notes: null,
       resolvedBy: 'SUPERVISOR-001',
     });
-  });
-});
-
-describe('the order list bounds', () => {
-  it('are the ones the GraphQL orders query applies (src/use-cases/order-queries.ts)', () => {
-    expect([LIST_LIMITS.pageSizeDefault, LIST_LIMITS.pageSizeMax]).toEqual([DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE]);
   });
 });
 
