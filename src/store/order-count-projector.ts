@@ -10,6 +10,9 @@ export interface OrderCountProjectorOptions {
   batchSize: number;
 }
 
+/** Batches folded per read of the marked orders. */
+const PASS_BATCHES = 20;
+
 const DEFAULTS: OrderCountProjectorOptions = { idleMs: 100, batchSize: 500 };
 
 /**
@@ -58,7 +61,9 @@ export class OrderCountProjector {
     try {
       if (await this.holdsLease()) {
         await this.counts.backfill();
-        while (!this.stopped && (await this.holdsLease()) && (await this.counts.project(this.options.batchSize)) === this.options.batchSize);
+        // A pass that read as many as it may read leaves more behind: the next starts at once.
+        const passLimit = PASS_BATCHES * this.options.batchSize;
+        while (!this.stopped && (await this.holdsLease()) && (await this.counts.project(this.options.batchSize, passLimit)).read === passLimit);
       } else {
         next = this.lease.renewEveryMs;
       }

@@ -44,6 +44,7 @@ interface MarkerDoc {
 interface StaleOrder extends CountedAs {
   _id: string;
   tenantId: string;
+  version?: number;
   createdAt: Date;
   countedAs?: CountedAs | null;
 }
@@ -82,7 +83,7 @@ function totalOf(doc: CountsDoc | null, stale: StaleOrder[], filter: OrderListFi
 }
 
 const cellOf = (order: Pick<CountedAs, 'status' | 'priority'>) => `${order.status}|${order.priority}`;
-const STALE_PROJECTION = { tenantId: 1, status: 1, priority: 1, customerId: 1, createdAt: 1, countedAs: 1 };
+const STALE_PROJECTION = { tenantId: 1, status: 1, priority: 1, customerId: 1, createdAt: 1, countedAs: 1, version: 1 };
 /**
  * The partial index of marked orders (order.document.ts), named: SecantusDB's planner picks a partial index only for a
  * filter equal to its partial expression, and would scan the collection for `{countStale: true, tenantId}`.
@@ -93,6 +94,49 @@ const STALE_INDEX = 'count_stale';
  * commits, and the relay records "published" on exactly the orders just written: folding those would hold it up.
  */
 const FOLDABLE = { countStale: true, outboxPending: false };
+
+/** Some order of a batch changed between the read and its fold. */
+class MovedOn extends Error {}
+
+/** The order as the projector read it: only then does what it read still describe it. */
+const stillAsRead = (order: StaleOrder) => ({ _id: order._id, version: order.version ?? { $exists: false }, countStale: true });
+
+/** What folding an order records on it: counted as it is now. */
+const countedNow = (order: StaleOrder) => ({
+  $set: { countStale: false, countedAs: { status: order.status, priority: order.priority, customerId: order.customerId } },
+});
+
+/** The counts' changes that folding `orders` makes: each leaves the cell it was counted in and joins its own. */
+function countWrites(orders: StaleOrder[]): AnyBulkWriteOperation<CountsDoc>[] {
+  const changes = new Map<string, { tenantId: string; customerId: string | null; inc: Record<string, number>; since: Date | null }>();
+  const add = (tenantId: string, customerId: string | null, cell: string, by: number, createdAt: Date | null) => {
+    const key = countsId(tenantId, customerId);
+    // Every fold raises the tenant's generation: readers check it did not move while they read.
+    const change = changes.get(key) ?? { tenantId, customerId, inc: customerId === null ? { generation: 1 } : {}, since: null };
+    change.inc[`cells.${cell}`] = (change.inc[`cells.${cell}`] ?? 0) + by;
+    if (createdAt && (change.since === null || createdAt < change.since)) change.since = createdAt;
+    changes.set(key, change);
+  };
+  for (const order of orders) {
+    if (order.countedAs) {
+      add(order.tenantId, null, cellOf(order.countedAs), -1, null);
+      add(order.tenantId, order.countedAs.customerId, cellOf(order.countedAs), -1, null);
+    }
+    add(order.tenantId, null, cellOf(order), 1, order.createdAt);
+    add(order.tenantId, order.customerId, cellOf(order), 1, order.createdAt);
+  }
+  return [...changes].map(([id, change]) => ({
+    updateOne: {
+      filter: { _id: id },
+      update: {
+        $inc: change.inc,
+        $setOnInsert: { tenantId: change.tenantId, customerId: change.customerId },
+        ...(change.since ? { $min: { since: change.since } } : {}),
+      } as Document,
+      upsert: true,
+    },
+  }));
+}
 
 /** Orders whose counted fields differ between two states of an order (insert: `before` null). */
 export function countedFieldsChanged(before: CountedAs | null, after: CountedAs): boolean {
@@ -157,56 +201,42 @@ export class OrderCountsRepository {
   }
 
   /**
-   * Folds up to `limit` marked orders into the stored counts, in one transaction: an order changed meanwhile is a write
-   * conflict, and the whole batch starts over on its new state (inTransaction). Returns how many were folded.
+   * Folds up to `passLimit` marked orders into the stored counts, `batchSize` per transaction, and returns how many it
+   * read and how many it folded. They are read once, outside the transactions: SecantusDB answers a read of the marked
+   * orders by decoding every one of them, whatever the limit, so reading them again per batch would cost the backlog
+   * once per batch. Each order is folded only if it is still at the version read (else the next pass folds its new
+   * state); an order changed while its batch runs is a write conflict, and the batch starts over (inTransaction).
    */
-  async project(limit: number): Promise<number> {
-    // A look outside a transaction first: an idle projector costs one read of an empty index.
-    if (!(await this.orders.findOne(FOLDABLE, { projection: { _id: 1 }, hint: STALE_INDEX }))) return 0;
+  async project(batchSize: number, passLimit = 20 * batchSize): Promise<{ read: number; folded: number }> {
+    const stale = await this.orders.find(FOLDABLE, { projection: STALE_PROJECTION, limit: passLimit, hint: STALE_INDEX }).toArray();
     let folded = 0;
+    for (let start = 0; start < stale.length; start += batchSize) folded += await this.fold(stale.slice(start, start + batchSize));
+    return { read: stale.length, folded };
+  }
+
+  private async fold(batch: StaleOrder[]): Promise<number> {
+    try {
+      // All at once, when every order of the batch is still as read (the usual case).
+      await inTransaction(this.connection, async (session) => {
+        const { matchedCount } = await this.orders.bulkWrite(
+          batch.map((order) => ({ updateOne: { filter: stillAsRead(order), update: countedNow(order) } })),
+          { session, ordered: true },
+        );
+        if (matchedCount !== batch.length) throw new MovedOn();
+        await this.counts.bulkWrite(countWrites(batch), { session, ordered: true });
+      });
+      return batch.length;
+    } catch (error) {
+      if (!(error instanceof MovedOn)) throw error;
+    }
+    // One at a time, to fold the others.
+    let folded: StaleOrder[] = [];
     await inTransaction(this.connection, async (session) => {
-      const stale = await this.orders.find(FOLDABLE, { projection: STALE_PROJECTION, session, limit, hint: STALE_INDEX }).toArray();
-      folded = stale.length;
-      if (stale.length === 0) return;
-      const changes = new Map<string, { tenantId: string; customerId: string | null; inc: Record<string, number>; since: Date | null }>();
-      const add = (tenantId: string, customerId: string | null, cell: string, by: number, createdAt: Date | null) => {
-        const key = countsId(tenantId, customerId);
-        const change = changes.get(key) ?? { tenantId, customerId, inc: customerId === null ? { generation: 1 } : {}, since: null };
-        change.inc[`cells.${cell}`] = (change.inc[`cells.${cell}`] ?? 0) + by;
-        if (createdAt && (change.since === null || createdAt < change.since)) change.since = createdAt;
-        changes.set(key, change);
-      };
-      for (const order of stale) {
-        if (order.countedAs) {
-          add(order.tenantId, null, cellOf(order.countedAs), -1, null);
-          add(order.tenantId, order.countedAs.customerId, cellOf(order.countedAs), -1, null);
-        }
-        add(order.tenantId, null, cellOf(order), 1, order.createdAt);
-        add(order.tenantId, order.customerId, cellOf(order), 1, order.createdAt);
-      }
-      await this.orders.bulkWrite(
-        stale.map((order) => ({
-          updateOne: {
-            filter: { _id: order._id, countStale: true },
-            update: { $set: { countStale: false, countedAs: { status: order.status, priority: order.priority, customerId: order.customerId } } },
-          },
-        })),
-        { session, ordered: true },
-      );
-      const countWrites: AnyBulkWriteOperation<CountsDoc>[] = [...changes].map(([id, change]) => ({
-        updateOne: {
-          filter: { _id: id },
-          update: {
-            $inc: change.inc,
-            $setOnInsert: { tenantId: change.tenantId, customerId: change.customerId },
-            ...(change.since ? { $min: { since: change.since } } : {}),
-          } as Document,
-          upsert: true,
-        },
-      }));
-      await this.counts.bulkWrite(countWrites, { session, ordered: true });
+      folded = [];
+      for (const order of batch) if ((await this.orders.updateOne(stillAsRead(order), countedNow(order), { session })).matchedCount === 1) folded.push(order);
+      if (folded.length > 0) await this.counts.bulkWrite(countWrites(folded), { session, ordered: true });
     });
-    return folded;
+    return folded.length;
   }
 
   /**

@@ -48,6 +48,7 @@ function rawOrders(count: number, fields: (index: number) => Document, now = Dat
       customerId: CUSTOMERS[index % CUSTOMERS.length],
       // Spread over 30 days, newest first, with ties: the window's bound must keep every tie on the right side.
       createdAt: new Date(now - Math.floor(index / 3) * ((30 * DAY) / count)),
+      version: 1,
       // Events published, as the relay leaves an order: the projector folds only those.
       outboxPending: false,
       ...fields(index),
