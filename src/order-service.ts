@@ -81,7 +81,7 @@ export async function startOrderService(config: Config, logger: Logger, options:
   const relayOwner = relayOwnerId();
   const relay = new OutboxRelay(relayOwner, new OutboxRepository(orders), sweeperLease(mongo, relayOwner), kafka, metrics, logger, relayOptions);
   const writer = new OrderWriter(repository, metrics, relay);
-  const countProjector = new OrderCountProjector(counts, countProjectorLease(mongo, relayOwner), logger);
+  const countProjector = new OrderCountProjector(counts, countProjectorLease(mongo, relayOwner), logger, metrics);
   const deadLetterQueries = new DeadLetterQueries(new DeadLetterRepository(orders), deadLetterStats, metrics);
   const services: AppServices = {
     config,

@@ -529,7 +529,7 @@ export async function dlqStatsSection(context: BenchContext): Promise<SectionRes
       await counters.updateOne({ _id: `${TENANT}|${shard}` as unknown as Document['_id'], tenantId: TENANT }, update, { upsert: true });
     }
     // The copies are new to the order counts: measured only once the projector has folded them in.
-    const folded = await countsFoldedIn(orders, 1_800_000);
+    const folded = await countsFoldedIn(service.url, seeded.count, 1_800_000);
     const recountStarted = performance.now();
     const recounted = await recount(orders, rules.counterKey);
     const recountSeconds = (performance.now() - recountStarted) / 1000;

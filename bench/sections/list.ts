@@ -101,7 +101,7 @@ export async function prepareScaleStore(context: BenchContext): Promise<ScaleSto
   const total = context.load.scaleOrders;
   const now = Date.now();
   const seeded = await insertInBatches(orders, total - 1, (index) => listOrder(template, index + 1, now), { parallel: context.load.seedParallel });
-  const folded = await countsFoldedIn(orders, 1_800_000);
+  const folded = await countsFoldedIn(service.url, seeded.count, 1_800_000);
   return {
     database,
     service,

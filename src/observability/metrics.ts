@@ -41,6 +41,16 @@ export function createMetrics() {
       help: 'Orders holding events not yet published',
       registers: [registry],
     }),
+    orderCountsBacklog: new Gauge({
+      name: 'order_counts_backlog_orders',
+      help: 'Changed orders (events published) the last pass of the count projector found not yet in the order counts, at most one pass (50,000)',
+      registers: [registry],
+    }),
+    orderCountsFolded: new Counter({
+      name: 'order_counts_folded_total',
+      help: 'Orders the count projector folded into the order counts',
+      registers: [registry],
+    }),
     eventPublishLatency: new Histogram({
       name: 'event_publish_latency_seconds',
       help: 'Time from an event being raised (its change decided, just before it is stored) to Kafka acknowledging it',

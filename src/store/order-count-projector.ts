@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { Metrics } from '../observability/metrics';
 import { untraced } from '../observability/tracing';
 import type { OrderCountsRepository } from './order-counts.repository';
 import type { ReplicaLease } from './replica-lease';
@@ -10,8 +11,11 @@ export interface OrderCountProjectorOptions {
   batchSize: number;
 }
 
-/** Batches folded per read of the marked orders. */
-const PASS_BATCHES = 20;
+/**
+ * Batches folded per read of the marked orders: a read costs the whole backlog on SecantusDB (order-counts.repository.ts
+ * project), so a large backlog is read in few passes.
+ */
+const PASS_BATCHES = 100;
 
 const DEFAULTS: OrderCountProjectorOptions = { idleMs: 100, batchSize: 500 };
 
@@ -31,6 +35,7 @@ export class OrderCountProjector {
     private readonly counts: Pick<OrderCountsRepository, 'backfill' | 'project'>,
     private readonly lease: Pick<ReplicaLease, 'renew' | 'held' | 'release' | 'renewEveryMs'>,
     private readonly logger: Logger,
+    private readonly metrics: Pick<Metrics, 'orderCountsBacklog' | 'orderCountsFolded'>,
     options: Partial<OrderCountProjectorOptions> = {},
   ) {
     this.options = { ...DEFAULTS, ...options };
@@ -63,7 +68,12 @@ export class OrderCountProjector {
         await this.counts.backfill();
         // A pass that read as many as it may read leaves more behind: the next starts at once.
         const passLimit = PASS_BATCHES * this.options.batchSize;
-        while (!this.stopped && (await this.holdsLease()) && (await this.counts.project(this.options.batchSize, passLimit)).read === passLimit);
+        while (!this.stopped && (await this.holdsLease())) {
+          const { read, folded } = await this.counts.project(this.options.batchSize, passLimit);
+          this.metrics.orderCountsBacklog.set(read);
+          this.metrics.orderCountsFolded.inc(folded);
+          if (read < passLimit) break;
+        }
       } else {
         next = this.lease.renewEveryMs;
       }

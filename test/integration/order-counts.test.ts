@@ -6,7 +6,7 @@ import { orderModel } from '../../src/store/order.document';
 import type { OrderListFilter } from '../../src/models/order.types';
 import { OrderRepository } from '../../src/store/order.repository';
 import type { RunningOrderService } from '../../src/order-service';
-import { eventually, startServiceProcess } from '../support/dlq-support';
+import { eventually, metric, startServiceProcess } from '../support/dlq-support';
 import { CANCEL, VALIDATE, createOrder, ok } from '../support/graphql-client';
 import { TEST_KAFKA_BROKERS, TEST_MONGODB_URI } from '../support/test-infra';
 import { startTestService, uniqueName } from '../support/test-service';
@@ -123,6 +123,9 @@ describe('order list totals and pages', () => {
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
       expect(backlogSeen).toContain('part');
+      // What the projecting replica reports of it.
+      expect(await metric(service, 'order_counts_folded_total')).toBeGreaterThanOrEqual(1_500);
+      await eventually(async () => expect(await metric(service, 'order_counts_backlog_orders')).toBe(0));
       const paged: OrderListFilter[] = [
         {},
         { status: 'picking' },
