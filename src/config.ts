@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /**
@@ -80,6 +81,27 @@ const envSchema = z.object({
     )
     .pipe(z.array(z.string().regex(/^https?:\/\/[^/\s]+$/, 'expected origins such as https://console.example.com')))
     .default(''),
+  /**
+   * Whose `X-Forwarded-For` names the client (its address counts for the per-address rate limit and the logs): empty
+   * trusts nobody, a number trusts that many proxy hops, a list trusts those addresses, CIDR ranges or the names
+   * loopback, linklocal, uniquelocal (express `trust proxy`). Only set it behind a proxy that overwrites the header.
+   */
+  TRUST_PROXY: z
+    .string()
+    .default('')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((entry) => entry.trim())
+        .filter(Boolean),
+    )
+    .superRefine((entries, context) => {
+      if (entries.length === 1 && /^\d+$/.test(entries[0])) return;
+      for (const entry of entries.filter((item) => !isTrustedProxyEntry(item))) {
+        context.addIssue({ code: 'custom', message: `"${entry}": expected a hop count, or addresses, CIDR ranges, loopback, linklocal or uniquelocal` });
+      }
+    })
+    .transform((entries): false | number | string[] => (entries.length === 0 ? false : /^\d+$/.test(entries[0]) ? Number(entries[0]) : entries)),
   /** Requests per subject, and per client address, within RATE_LIMIT_WINDOW on REST and GraphQL over HTTP (per replica). */
   RATE_LIMIT_PER_SUBJECT: z.coerce.number().int().min(1).default(600),
   RATE_LIMIT_PER_ADDRESS: z.coerce.number().int().min(1).default(1200),
@@ -126,4 +148,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const port = Number(SERVER_ADDR.slice(separator + 1));
   if (port > 65535) throw new ConfigError(['SERVER_ADDR: port must be at most 65535']);
   return { ...rest, host, port };
+}
+
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** An address, a CIDR range (prefix within the address's length) or one of express's names for address groups. */
+function isTrustedProxyEntry(entry: string): boolean {
+  if (PROXY_NAMES.has(entry)) return true;
+  const [address, prefix, extra] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || extra !== undefined) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
 }

@@ -63,7 +63,7 @@ function corsOptions(origins: string[]): CorsOptions {
 export function createHttpApp(services: AppServices, apollo: ApolloServer<GraphQLContext>, readiness: Readiness) {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', false);
+  app.set('trust proxy', services.config.TRUST_PROXY);
 
   app.use(correlation);
   app.use(

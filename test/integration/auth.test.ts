@@ -504,3 +504,36 @@ describe('abuse limits and browser access', () => {
     expect(health.status).toBe(200); // open
   });
 });
+
+describe('client addresses behind a proxy (TRUST_PROXY)', () => {
+  let trusting: RunningOrderService;
+  let direct: RunningOrderService;
+  beforeAll(async () => {
+    [trusting, direct] = await Promise.all([
+      startTestService({ RATE_LIMIT_PER_ADDRESS: '3', TRUST_PROXY: 'loopback' }),
+      startTestService({ RATE_LIMIT_PER_ADDRESS: '3' }),
+    ]);
+  });
+  afterAll(() => Promise.all([trusting?.stop(), direct?.stop()]));
+
+  /** Each request under its own subject, so only the per-address limit can refuse it. */
+  const listFrom = async (service: RunningOrderService, forwardedFor: string, caller: number) =>
+    (
+      await rest(service, 'GET', '/orders', {
+        headers: { authorization: await bearer({ sub: `proxied-caller-${caller}` }), 'x-forwarded-for': forwardedFor },
+      })
+    ).status;
+
+  it('counts each forwarded client on its own when the proxy is trusted', async () => {
+    const first = [];
+    for (let i = 0; i < 4; i += 1) first.push(await listFrom(trusting, '203.0.113.7', i));
+    expect(first).toEqual([200, 200, 200, 429]);
+    expect(await listFrom(trusting, '203.0.113.8', 10)).toBe(200);
+  });
+
+  it('ignores X-Forwarded-For by default: every request counts against the connecting address', async () => {
+    const statuses = [];
+    for (let i = 0; i < 4; i += 1) statuses.push(await listFrom(direct, `203.0.113.${20 + i}`, i));
+    expect(statuses).toEqual([200, 200, 200, 429]);
+  });
+});

@@ -20,6 +20,15 @@ describe('loadConfig', () => {
     });
   });
 
+  it('reads TRUST_PROXY as nobody, a hop count or a list of addresses, and names a bad entry', () => {
+    expect(loadConfig(required).TRUST_PROXY).toBe(false);
+    expect(loadConfig({ ...required, TRUST_PROXY: '2' }).TRUST_PROXY).toBe(2);
+    expect(loadConfig({ ...required, TRUST_PROXY: 'loopback, 10.0.0.0/8,fd00::/8' }).TRUST_PROXY).toEqual(['loopback', '10.0.0.0/8', 'fd00::/8']);
+    for (const bad of ['10.0.0.0/33', 'proxy.example.com', '1,2', '10.0.0.1/8/1']) {
+      expect(() => loadConfig({ ...required, TRUST_PROXY: bad })).toThrow(/TRUST_PROXY/);
+    }
+  });
+
   it('needs no key with AUTH_MODE=off (outside production), and reads CORS_ORIGINS as a list', () => {
     const config = loadConfig({
       MONGODB_URI: 'mongodb://x',
