@@ -147,7 +147,7 @@ describe('order list totals and pages', () => {
         }
         expect(await view.page(filter, total, 20)).toEqual([]);
       }
-      // Once in a fresh-clone CI run the fold stalled past 120 s (a store transaction held it; SecantusDB reaps those after 60 s).
+      // Once in a fresh-clone CI run the fold stalled past 120 s, likely behind a store transaction (SecantusDB reaps those after 60 s).
     }, 300_000);
   });
 
