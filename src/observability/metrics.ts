@@ -51,6 +51,12 @@ export function createMetrics() {
       help: 'Orders the count projector folded into the order counts',
       registers: [registry],
     }),
+    orderCountsFailedPasses: new Counter({
+      name: 'order_counts_failed_passes_total',
+      help: 'Passes of the count projector that failed (retried after a second), by the store error code name',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
     eventPublishLatency: new Histogram({
       name: 'event_publish_latency_seconds',
       help: 'Time from an event being raised (its change decided, just before it is stored) to Kafka acknowledging it',

@@ -35,7 +35,7 @@ export class OrderCountProjector {
     private readonly counts: Pick<OrderCountsRepository, 'backfill' | 'project'>,
     private readonly lease: Pick<ReplicaLease, 'renew' | 'held' | 'release' | 'renewEveryMs'>,
     private readonly logger: Logger,
-    private readonly metrics: Pick<Metrics, 'orderCountsBacklog' | 'orderCountsFolded'>,
+    private readonly metrics: Pick<Metrics, 'orderCountsBacklog' | 'orderCountsFolded' | 'orderCountsFailedPasses'>,
     options: Partial<OrderCountProjectorOptions> = {},
   ) {
     this.options = { ...DEFAULTS, ...options };
@@ -79,6 +79,7 @@ export class OrderCountProjector {
       }
     } catch (error) {
       this.logger.warn({ err: error }, 'order count projector: pass failed, trying again');
+      this.metrics.orderCountsFailedPasses.inc({ reason: (error as { codeName?: string }).codeName ?? (error as Error).name ?? 'unknown' });
       next = Math.max(next, 1_000);
     }
     this.schedule(next);
