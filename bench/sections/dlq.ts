@@ -425,7 +425,7 @@ function seededEntry(template: Document, index: number, now: number): Document {
 }
 
 /** The service's own counter rules (src/models/dead-letter-stats.ts), from the build the bench runs. */
-interface CounterRules {
+export interface CounterRules {
   deadLetterStatsDelta(
     before: null,
     after: { resolved: boolean; resolution: string | null; failureStatus: string; retryCount: number },
@@ -472,6 +472,67 @@ async function recount(orders: Collection<Document>, counterKey: (name: string) 
   return counters;
 }
 
+/**
+ * A DLQ of `size` entries in `orders`: one order created and moved through the service (`service`), the rest copies of
+ * its stored document (seededEntry), each copy's counter delta added to its shard as the service's own transactions
+ * would have; waits until the service's count projector has folded the copies in.
+ */
+export async function seedDeadLetterStore(
+  context: BenchContext,
+  service: ServiceProcess,
+  orders: Collection<Document>,
+  counters: Collection<Document>,
+  rules: CounterRules,
+  size: number,
+) {
+  // The template: an order created and moved to the DLQ through the service (its counters stored by the service).
+  const firstId = await createOrder(service.url, 0);
+  await graphql(service.url, MOVE, { orderId: firstId, failureStatus: 'picking', failureReason: 'bench: station offline' });
+  const template = await waitUntil(
+    'the moved order published',
+    async () => {
+      const doc = await orders.findOne({ _id: firstId as unknown as Document['_id'] });
+      return doc?.deadLetter && doc.outboxPending === false ? doc : undefined;
+    },
+    30_000,
+    100,
+  );
+
+  // Whether this build keeps a lower bound of the unresolved entries' move times in the counters (`unresolvedSince`,
+  // lowered with $min by each move): the service's own move shows it, and the seeded counters then get it too.
+  const keepsBound = (await counters.find({ tenantId: TENANT }).toArray()).some((doc) => doc.unresolvedSince instanceof Date);
+
+  // Entries with the raw driver; each one's counter delta (the service's own rule) added to its shard, as the
+  // service's transaction would have done on each move and resolution.
+  const shardDeltas = Array.from({ length: COUNTER_SHARDS }, () => new Map<string, number>());
+  const shardSince: Array<number | null> = Array.from({ length: COUNTER_SHARDS }, () => null);
+  const now = Date.now();
+  const seeded = await insertInBatches(
+    orders,
+    size - 1,
+    (index) => {
+      const doc = seededEntry(template, index + 1, now);
+      const delta = rules.deadLetterStatsDelta(null, doc.deadLetter);
+      const index_ = shardOf(doc.orderId);
+      const shard = shardDeltas[index_];
+      for (const [path, by] of Object.entries(delta)) shard.set(path, (shard.get(path) ?? 0) + by);
+      if (!doc.deadLetter.resolved) shardSince[index_] = Math.min(shardSince[index_] ?? Number.POSITIVE_INFINITY, doc.deadLetter.createdAt.getTime());
+      return doc;
+    },
+    { parallel: context.load.seedParallel },
+  );
+  for (const [shard, delta] of shardDeltas.entries()) {
+    if (!delta.size) continue;
+    const since = shardSince[shard];
+    const update: Document = { $inc: Object.fromEntries(delta) };
+    if (keepsBound && since !== null) update.$min = { unresolvedSince: new Date(since) };
+    await counters.updateOne({ _id: `${TENANT}|${shard}` as unknown as Document['_id'], tenantId: TENANT }, update, { upsert: true });
+  }
+  // The copies are new to the order counts: measured only once the projector has folded them in.
+  const folded = await countsFoldedIn(service.url, seeded.count, 1_800_000);
+  return { keepsBound, seeded, folded };
+}
+
 /** Section 4b: DLQ statistics and the first page of unresolved entries over 100,000 entries, beside the raw driver's same reads. */
 export async function dlqStatsSection(context: BenchContext): Promise<SectionResult> {
   const size = context.load.scaleDlqEntries;
@@ -485,51 +546,7 @@ export async function dlqStatsSection(context: BenchContext): Promise<SectionRes
   const rows: Row[] = [];
   const notes: string[] = [];
   try {
-    // The template: an order created and moved to the DLQ through the service (its counters stored by the service).
-    const firstId = await createOrder(service.url, 0);
-    await graphql(service.url, MOVE, { orderId: firstId, failureStatus: 'picking', failureReason: 'bench: station offline' });
-    const template = await waitUntil(
-      'the moved order published',
-      async () => {
-        const doc = await orders.findOne({ _id: firstId as unknown as Document['_id'] });
-        return doc?.deadLetter && doc.outboxPending === false ? doc : undefined;
-      },
-      30_000,
-      100,
-    );
-
-    // Whether this build keeps a lower bound of the unresolved entries' move times in the counters (`unresolvedSince`,
-    // lowered with $min by each move): the service's own move shows it, and the seeded counters then get it too.
-    const keepsBound = (await counters.find({ tenantId: TENANT }).toArray()).some((doc) => doc.unresolvedSince instanceof Date);
-
-    // Entries with the raw driver; each one's counter delta (the service's own rule) added to its shard, as the
-    // service's transaction would have done on each move and resolution.
-    const shardDeltas = Array.from({ length: COUNTER_SHARDS }, () => new Map<string, number>());
-    const shardSince: Array<number | null> = Array.from({ length: COUNTER_SHARDS }, () => null);
-    const now = Date.now();
-    const seeded = await insertInBatches(
-      orders,
-      size - 1,
-      (index) => {
-        const doc = seededEntry(template, index + 1, now);
-        const delta = rules.deadLetterStatsDelta(null, doc.deadLetter);
-        const index_ = shardOf(doc.orderId);
-        const shard = shardDeltas[index_];
-        for (const [path, by] of Object.entries(delta)) shard.set(path, (shard.get(path) ?? 0) + by);
-        if (!doc.deadLetter.resolved) shardSince[index_] = Math.min(shardSince[index_] ?? Number.POSITIVE_INFINITY, doc.deadLetter.createdAt.getTime());
-        return doc;
-      },
-      { parallel: context.load.seedParallel },
-    );
-    for (const [shard, delta] of shardDeltas.entries()) {
-      if (!delta.size) continue;
-      const since = shardSince[shard];
-      const update: Document = { $inc: Object.fromEntries(delta) };
-      if (keepsBound && since !== null) update.$min = { unresolvedSince: new Date(since) };
-      await counters.updateOne({ _id: `${TENANT}|${shard}` as unknown as Document['_id'], tenantId: TENANT }, update, { upsert: true });
-    }
-    // The copies are new to the order counts: measured only once the projector has folded them in.
-    const folded = await countsFoldedIn(service.url, seeded.count, 1_800_000);
+    const { keepsBound, seeded, folded } = await seedDeadLetterStore(context, service, orders, counters, rules, size);
     const recountStarted = performance.now();
     const recounted = await recount(orders, rules.counterKey);
     const recountSeconds = (performance.now() - recountStarted) / 1000;
