@@ -75,7 +75,8 @@ export class DeadLetterRetentionJob {
     for (let batch = 0; batch < passBatches; batch += 1) {
       // Renewed before each batch: a batch takes far less than the lease, so the lease holds through the pass.
       if (this.stopped || (batch > 0 && !(await this.lease.renew()))) return false;
-      const { found, retired, failures } = await this.retention.retireDue(batchSize);
+      // A stopping replica finishes the retirement in hand, not the batch.
+      const { found, retired, failures } = await this.retention.retireDue(batchSize, () => this.stopped);
       if (retired > 0) this.logger.debug({ retired }, 'dead letter queue retention: entries retired');
       if (failures.length > 0) this.logger.warn({ err: failures[0], failed: failures.length }, 'dead letter queue retention: entries left for the next pass');
       // A short batch was the last; a batch that retired nothing would find the same entries again.

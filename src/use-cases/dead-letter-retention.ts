@@ -47,25 +47,26 @@ export class DeadLetterRetention {
   async retire(tenantId: string, orderId: string): Promise<boolean> {
     const context = retentionContext(tenantId);
     // Decided again on the fresh order whenever another writer got there first: the last decision is the one stored.
-    let retiredResolution: string | null = null;
+    const outcome: { retired: string | null } = { retired: null };
     await this.writer.change(orderId, context, (current) => {
       const decision = retireDeadLetterEntry(current, this.retentionMs, decisionContext(context));
-      retiredResolution = decision ? (current.deadLetter?.resolution ?? 'unknown') : null;
+      outcome.retired = decision ? (current.deadLetter?.resolution ?? 'unknown') : null;
       return decision;
     });
-    if (retiredResolution === null) return false;
-    this.metrics.dlqRetired.inc({ resolution: retiredResolution });
+    if (outcome.retired === null) return false;
+    this.metrics.dlqRetired.inc({ resolution: outcome.retired });
     return true;
   }
 
   /**
    * One batch: the entries longest past the retention, at most `limit`, retired one after the other (each is a small
-   * transaction; one at a time keeps the sweep's share of the store small).
+   * transaction; one at a time keeps the sweep's share of the store small) until `stopping` says to stop.
    */
-  async retireDue(limit: number, now = new Date()): Promise<RetentionPass> {
-    const due = await this.entries.findDueForRetirement(retentionCutoff(now, this.retentionMs), limit);
+  async retireDue(limit: number, stopping: () => boolean = () => false): Promise<RetentionPass> {
+    const due = await this.entries.findDueForRetirement(retentionCutoff(new Date(), this.retentionMs), limit);
     const pass: RetentionPass = { found: due.length, retired: 0, failures: [] };
     for (const { tenantId, orderId } of due) {
+      if (stopping()) break;
       // One order the store keeps refusing must not hold back the others.
       try {
         if (await this.retire(tenantId, orderId)) pass.retired += 1;
