@@ -7,10 +7,10 @@ import { z } from 'zod';
  */
 const durationMs = z
   .string()
-  .regex(/^\d+(ms|s|m|h)$/, 'expected a duration such as 500ms, 30s, 15m or 4h')
+  .regex(/^\d+(ms|s|m|h|d)$/, 'expected a duration such as 500ms, 30s, 15m, 4h or 30d')
   .transform((value) => {
-    const [, amount, unit] = /^(\d+)(ms|s|m|h)$/.exec(value)!;
-    const factor = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[unit as 'ms' | 's' | 'm' | 'h'];
+    const [, amount, unit] = /^(\d+)(ms|s|m|h|d)$/.exec(value)!;
+    const factor = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[unit as 'ms' | 's' | 'm' | 'h' | 'd'];
     return Number(amount) * factor;
   });
 
@@ -106,6 +106,10 @@ const envSchema = z.object({
   RATE_LIMIT_PER_SUBJECT: z.coerce.number().int().min(1).default(600),
   RATE_LIMIT_PER_ADDRESS: z.coerce.number().int().min(1).default(1200),
   RATE_LIMIT_WINDOW: durationMs.default('1m'),
+  /** Resolved dead letter queue entries older than this leave the queue's list and statistics (their order keeps them). */
+  DLQ_RETENTION: durationMs.default('30d'),
+  /** How often the one replica holding the `dlq-retention` lease looks for entries past the retention. */
+  DLQ_RETENTION_SWEEP_INTERVAL: durationMs.pipe(z.number().min(100, 'must be at least 100ms')).default('1m'),
   SHUTDOWN_GRACE_PERIOD: durationMs.default('10s'),
   /** Lets a load balancer see the service as not ready before connections start closing. */
   SHUTDOWN_DRAIN_DELAY: durationMs.default('0ms'),

@@ -16,7 +16,7 @@ import { enforceScopes } from './auth/enforce-scopes';
 import { OutboxRelay, relayOwnerId, type OutboxRelayOptions } from './events/outbox/relay';
 import { OutboxRepository } from './store/outbox.repository';
 import { startPeriodicRefresh } from './observability/periodic-refresh';
-import { countProjectorLease, sweeperLease } from './store/replica-lease';
+import { countProjectorLease, dlqRetentionLease, sweeperLease } from './store/replica-lease';
 import { OrderCountsRepository } from './store/order-counts.repository';
 import { OrderCountProjector } from './store/order-count-projector';
 import { ORDER_EVENTS_TOPIC, ORDER_LIVE_TOPIC, TOPIC_PARTITIONS } from './events/topics';
@@ -30,6 +30,8 @@ import { OrderRepository } from './store/order.repository';
 import { DeadLetterFeed } from './use-cases/dead-letter-feed';
 import { DeadLetterQueries } from './use-cases/dead-letter-queries';
 import { DeadLetterQueue } from './use-cases/dead-letter-queue';
+import { DeadLetterRetention } from './use-cases/dead-letter-retention';
+import { DeadLetterRetentionJob } from './use-cases/dead-letter-retention-job';
 import { OrderLifecycle } from './use-cases/order-lifecycle';
 import { OrderQueries } from './use-cases/order-queries';
 import { OrderWriter } from './use-cases/order-writer';
@@ -82,7 +84,12 @@ export async function startOrderService(config: Config, logger: Logger, options:
   const relay = new OutboxRelay(relayOwner, new OutboxRepository(orders), sweeperLease(mongo, relayOwner), kafka, metrics, logger, relayOptions);
   const writer = new OrderWriter(repository, metrics, relay);
   const countProjector = new OrderCountProjector(counts, countProjectorLease(mongo, relayOwner), logger, metrics);
-  const deadLetterQueries = new DeadLetterQueries(new DeadLetterRepository(orders), deadLetterStats, metrics);
+  const deadLetterEntries = new DeadLetterRepository(orders);
+  const deadLetterQueries = new DeadLetterQueries(deadLetterEntries, deadLetterStats, metrics);
+  const retention = new DeadLetterRetention(writer, deadLetterEntries, metrics, config.DLQ_RETENTION);
+  const retentionJob = new DeadLetterRetentionJob(retention, dlqRetentionLease(mongo, relayOwner), logger, {
+    intervalMs: config.DLQ_RETENTION_SWEEP_INTERVAL,
+  });
   const services: AppServices = {
     config,
     logger,
@@ -107,6 +114,7 @@ export async function startOrderService(config: Config, logger: Logger, options:
   await liveFeed.start();
   if (config.OUTBOX_RELAY_ENABLED) relay.start();
   if (config.ORDER_COUNTS_PROJECTOR_ENABLED) countProjector.start();
+  retentionJob.start();
   const backlogGauges = startPeriodicRefresh(
     async () => {
       const { orders: pending, oldestAgeSeconds } = await relay.backlog();
@@ -149,6 +157,7 @@ export async function startOrderService(config: Config, logger: Logger, options:
       await apollo.stop(); // drains HTTP (in-flight requests finish) and closes subscriptions
       backlogGauges.stop();
       dlqGauges.stop();
+      await retentionJob.stop(); // before the relay: it publishes the notices of the last retirements
       await relay.stop(); // publishes what the last requests stored
       await countProjector.stop();
       await liveFeed.stop();

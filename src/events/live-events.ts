@@ -20,8 +20,9 @@ export function orderStatusChangedNotice(before: Order, after: Order): OrderStat
 }
 
 /**
- * A change of the dead letter queue: an entry added (or reopened) or resolved. Carries the entry as it stood after the
- * write, so every replica's subscribers see the same entry whatever happened since; statistics are computed on receipt.
+ * A change of the dead letter queue: an entry added (or reopened), resolved or retired. Carries the entry as it stood
+ * after the write (a retired entry: as it stood when it left the queue), so every replica's subscribers see the same
+ * entry whatever happened since; statistics are computed on receipt.
  */
 export interface DeadLetterQueueChangedNotice {
   kind: DeadLetterChangeKind;
@@ -32,14 +33,18 @@ export interface DeadLetterQueueChangedNotice {
   occurredAt: string;
 }
 
-export function deadLetterQueueChangedNotice(after: Order, kind: DeadLetterChangeKind): DeadLetterQueueChangedNotice {
-  if (!after.deadLetter) throw new Error(`order ${after.orderId} has no dead letter queue entry to announce`);
+export function deadLetterQueueChangedNotice(
+  after: Order,
+  kind: DeadLetterChangeKind,
+  entry: DeadLetterEntry | null = after.deadLetter,
+): DeadLetterQueueChangedNotice {
+  if (!entry) throw new Error(`order ${after.orderId} has no dead letter queue entry to announce`);
   return {
     kind,
     orderId: after.orderId,
     tenantId: after.tenantId,
     customerId: after.customerId,
-    entry: after.deadLetter,
+    entry,
     occurredAt: after.updatedAt.toISOString(),
   };
 }

@@ -10,22 +10,31 @@ import type { DeadLetterEntry, DeadLetterRecord, DlqResolution, Order, OrderSnap
  */
 
 export function snapshotOf(order: Order): OrderSnapshot {
-  const { deadLetter: _entry, ...snapshot } = order;
+  const { deadLetter: _entry, retiredDeadLetterEntries: _retired, ...snapshot } = order;
   return snapshot;
 }
 
 /** The entry without its own history, as it is kept in a later entry's `history`. */
-function recordOf({ history: _history, ...record }: DeadLetterEntry): DeadLetterRecord {
+export function recordOf({ history: _history, ...record }: DeadLetterEntry): DeadLetterRecord {
   return record;
 }
 
 /**
- * The entry of an order being moved to the DLQ, `order` being the order as held (its failure recorded).
- * An earlier entry must be resolved: it moves into the new entry's history, so no resolution is ever lost.
+ * The order moved to the DLQ, `order` being the order as held (its failure recorded): its new entry, whose history
+ * takes the earlier entries — the current one (which must be resolved) and those the retention retired — so no
+ * resolution is ever lost.
  */
+export function withDeadLetterEntry(order: Order, move: DlqMove, now: Date): Order {
+  const entry = openDeadLetterEntry(order, move, now);
+  // Set, not left out: a write stores the fields it is given, and the retired entries now live in the entry's history.
+  return { ...order, deadLetter: entry, ...(order.retiredDeadLetterEntries?.length ? { retiredDeadLetterEntries: [] } : {}) };
+}
+
+/** The entry of an order being moved to the DLQ (see withDeadLetterEntry). */
 export function openDeadLetterEntry(order: Order, { failureStatus, failureReason }: DlqMove, now: Date): DeadLetterEntry {
   const previous = order.deadLetter;
   if (previous && !previous.resolved) throw refuse(order, 'moveToDlq', 'the order already has an unresolved dead letter queue entry');
+  const retired = order.retiredDeadLetterEntries ?? [];
   return {
     failureStatus,
     failureReason,
@@ -39,7 +48,7 @@ export function openDeadLetterEntry(order: Order, { failureStatus, failureReason
     notes: null,
     createdAt: now,
     updatedAt: now,
-    history: previous ? [...previous.history, recordOf(previous)] : [],
+    history: [...retired, ...(previous ? [...previous.history, recordOf(previous)] : [])],
   };
 }
 
@@ -78,15 +87,19 @@ export function resolveEntry(entry: DeadLetterEntry, { resolution, notes, resolv
   return { ...entry, resolved: true, resolution, notes, resolvedBy, resolvedAt: now, updatedAt: now };
 }
 
-export const DEAD_LETTER_CHANGE_KINDS = ['added', 'resolved'] as const;
+export const DEAD_LETTER_CHANGE_KINDS = ['added', 'resolved', 'retired'] as const;
 export type DeadLetterChangeKind = (typeof DEAD_LETTER_CHANGE_KINDS)[number];
 
-/** How a write changed the dead letter queue, for the live feed: an entry opened (or reopened), an entry resolved, or neither. */
+/**
+ * How a write changed the dead letter queue, for the live feed: an entry opened (or reopened), an entry resolved, an
+ * entry retired (it left the queue: dead-letter-retention.ts), or neither.
+ */
 export function deadLetterChange(before: Pick<Order, 'deadLetter'> | null, after: Pick<Order, 'deadLetter'>): DeadLetterChangeKind | null {
   const wasOpen = before?.deadLetter != null && !before.deadLetter.resolved;
   const isOpen = after.deadLetter != null && !after.deadLetter.resolved;
   if (isOpen && !wasOpen) return 'added';
   if (wasOpen && after.deadLetter?.resolved) return 'resolved';
+  if (before?.deadLetter != null && after.deadLetter == null) return 'retired';
   return null;
 }
 

@@ -1,5 +1,5 @@
 import { orderMovedToDlq, orderRetryScheduled, type OrderEvent } from './order.events';
-import { openDeadLetterEntry, openEntryOf, resolveEntry, type DeadLetterResolution } from './dead-letter';
+import { openEntryOf, resolveEntry, withDeadLetterEntry, type DeadLetterResolution } from './dead-letter';
 import { assertTransitionAllowed, destinationOf } from './order-transitions';
 import { nextVersion, type Change, type Decision, type DecisionContext } from './order.decision';
 import type { DlqMove, RetryFailure } from './order.input';
@@ -41,7 +41,7 @@ export function incrementRetryCount(order: Order, { failure, policy }: { failure
     history: [...order.retry.history, { attempt: count, failureReason, failureStatus, failedAt, workflowId, runId }],
   };
   const counted = nextVersion(order, { retry, deadLettered: exhausted }, ctx);
-  const next = exhausted ? { ...counted, deadLetter: openDeadLetterEntry(counted, { failureStatus, failureReason }, ctx.now) } : counted;
+  const next = exhausted ? withDeadLetterEntry(counted, { failureStatus, failureReason }, ctx.now) : counted;
   const event = exhausted
     ? orderMovedToDlq(next, { finalFailureStatus: failureStatus, finalFailureReason: failureReason, totalRetryAttempts: count }, ctx.now)
     : orderRetryScheduled(next, { retryNumber: count, failureStatus, failureReason }, ctx.now);
@@ -60,7 +60,7 @@ export function resetOrderForRetry(order: Order, ctx: DecisionContext): Decision
 export function markMovedToDlq(order: Order, { failureStatus, failureReason }: DlqMove, ctx: DecisionContext): Change {
   assertTransitionAllowed(order, 'moveToDlq');
   const held = nextVersion(order, { deadLettered: true, retry: { ...order.retry, nextRetryAt: null } }, ctx);
-  const next = { ...held, deadLetter: openDeadLetterEntry(held, { failureStatus, failureReason }, ctx.now) };
+  const next = withDeadLetterEntry(held, { failureStatus, failureReason }, ctx.now);
   const failure = { finalFailureStatus: failureStatus, finalFailureReason: failureReason, totalRetryAttempts: order.retry.count };
   return { order: next, events: [orderMovedToDlq(next, failure, ctx.now)] };
 }

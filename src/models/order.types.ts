@@ -94,8 +94,8 @@ export interface RetryState {
   history: RetryAttempt[];
 }
 
-/** The order as it stood when it was moved to the dead letter queue (its DLQ entry aside). */
-export type OrderSnapshot = Omit<Order, 'deadLetter'>;
+/** The order as it stood when it was moved to the dead letter queue (its DLQ entries aside, current and retired). */
+export type OrderSnapshot = Omit<Order, 'deadLetter' | 'retiredDeadLetterEntries'>;
 
 /**
  * The order's dead letter queue entry (CONTRACT §3). It lives inside the order document, so that moving an order to
@@ -157,8 +157,14 @@ export interface Order {
   retry: RetryState;
   /** True while a dead letter queue entry holds the order (unresolved, or resolved as escalated). */
   deadLettered: boolean;
-  /** The current dead letter queue entry (resolved or not); null for an order never moved there. */
+  /** The current dead letter queue entry (resolved or not); null for an order never moved there, or once it was retired. */
   deadLetter: DeadLetterEntry | null;
+  /**
+   * The order's past entries once the retention took its last one out of the queue (dead-letter-retention.ts): that
+   * entry and the ones in its `history`, oldest first. A later move to the queue carries them on into the new entry's
+   * `history` and empties this, so each past entry is kept in one place. Absent on orders whose entry was never retired.
+   */
+  retiredDeadLetterEntries?: DeadLetterRecord[];
   /** Starts at 1 and grows by 1 on every write; every write is conditional on it. */
   version: number;
   statusHistory: StatusChange[];

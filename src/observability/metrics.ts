@@ -98,6 +98,12 @@ export function createMetrics() {
       labelNames: ['resolution'] as const,
       registers: [registry],
     }),
+    dlqRetired: new Counter({
+      name: 'dlq_entries_retired_total',
+      help: 'Resolved dead letter queue entries taken out of the queue by the retention (DLQ_RETENTION), by resolution',
+      labelNames: ['resolution'] as const,
+      registers: [registry],
+    }),
     dlqUnresolved: new Gauge({
       name: 'dlq_entries_unresolved',
       help: 'Dead letter queue entries waiting for a resolution (all tenants, read from the store)',

@@ -29,7 +29,10 @@ export class DeadLetterResolver {
     return { items: page.entries.map((entry) => toDeadLetterEntryView(entry, now)), total: page.total, limit: page.limit, offset: page.offset };
   }
 
-  @Query(() => DeadLetterEntry, { description: "An order's dead letter queue entry; NOT_FOUND when it was never moved there" })
+  @Query(() => DeadLetterEntry, {
+    description:
+      "An order's dead letter queue entry; NOT_FOUND when it was never moved there, or its entry was retired (DLQ_RETENTION; the order keeps it in deadLetterHistory)",
+  })
   async deadLetterEntry(@Arg('orderId', () => ID) orderId: string, @Ctx() { useCases, request }: GraphQLContext): Promise<DeadLetterEntry> {
     return toDeadLetterEntryView(await useCases.deadLetterQueries.get(request, orderId));
   }

@@ -26,7 +26,7 @@ export class DeadLetterSubscription {
       payload.tenantId === context.request.tenantId &&
       (args.failureStatus == null || payload.entry.failureStatus === args.failureStatus) &&
       (args.customerId == null || payload.customerId === args.customerId),
-    description: 'Entries added to and resolved in the dead letter queue, through any replica',
+    description: 'Entries added to, resolved in and retired from the dead letter queue, through any replica',
   })
   async deadLetterQueueChanged(
     @Root() notice: DeadLetterQueueChangedNotice,

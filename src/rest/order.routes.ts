@@ -31,7 +31,7 @@ import { defineRoute, type CompiledRoute, type RestRequest, type RestResponse } 
 import { fromEnumName, toEnumName } from './rest-values';
 
 /** The brief's order JSON: `orderId` instead of GraphQL's `id`, enum values in lower case. */
-export function toRestOrder({ id, customerId, priority, status, backorders, statusHistory, ...fields }: RestOrderFragment): RestOrder {
+export function toRestOrder({ id, customerId, priority, status, backorders, statusHistory, deadLetterHistory, ...fields }: RestOrderFragment): RestOrder {
   return {
     orderId: id,
     customerId,
@@ -44,6 +44,7 @@ export function toRestOrder({ id, customerId, priority, status, backorders, stat
       items: backorder.items.map((item) => ({ ...item, reason: fromEnumName(item.reason) })),
     })),
     statusHistory: statusHistory.map((change) => ({ ...change, from: fromEnumName(change.from), to: fromEnumName(change.to) })),
+    deadLetterHistory: deadLetterHistory.map((past) => ({ ...past, resolution: fromEnumName(past.resolution) })),
   };
 }
 

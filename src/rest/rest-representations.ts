@@ -98,6 +98,22 @@ const statusChange = published(
   'StatusChange',
 );
 
+const deadLetterHistoryEntry = published(
+  z.strictObject({
+    failureStatus: z.string(),
+    failureReason: z.string(),
+    retryCount: count,
+    resolution: resolution.nullable(),
+    resolvedBy: z.string().nullable(),
+    resolvedAt: dateTime.nullable(),
+    notes: z.string().nullable(),
+    createdAt: dateTime.meta({ description: 'When the order was moved to the dead letter queue' }),
+    updatedAt: dateTime,
+  }),
+  'DeadLetterHistoryEntry',
+  'A past dead letter queue entry of the order, as the order keeps it',
+);
+
 export const restOrderSchema = published(
   z.strictObject({
     orderId: z.string().regex(ORDER_ID_PATTERN),
@@ -121,6 +137,9 @@ export const restOrderSchema = published(
     fulfillmentRatio: z.number().min(0).max(1).nullable(),
     retry: retryInfo,
     deadLettered: z.boolean(),
+    deadLetterHistory: z.array(deadLetterHistoryEntry).meta({
+      description: 'Earlier dead letter queue entries, oldest first: replaced by a later move, or retired by the retention (DLQ_RETENTION)',
+    }),
     version: z.int().min(1).meta({ description: 'Also sent as the ETag; pass it back in If-Match' }),
     statusHistory: z.array(statusChange),
     createdAt: dateTime,

@@ -55,5 +55,10 @@ export type DeadLetterResolutionEnum = DlqResolution;
 export const DeadLetterChangeKindEnum = graphqlEnum(DEAD_LETTER_CHANGE_KINDS, {
   name: 'DeadLetterChangeKind',
   description: 'What happened to the dead letter queue',
+  valuesConfig: {
+    ADDED: { description: 'An order was moved to the queue (or moved there again)' },
+    RESOLVED: { description: 'An entry was resolved' },
+    RETIRED: { description: 'A resolved entry older than the retention (DLQ_RETENTION) left the queue; its order keeps it in deadLetterHistory' },
+  },
 });
 export type DeadLetterChangeKindEnum = DeadLetterChangeKind;

@@ -1,6 +1,6 @@
 import { GraphQLDateTime } from 'graphql-scalars';
 import { Directive, Field, Float, ID, Int, ObjectType } from 'type-graphql';
-import { BackorderReasonEnum, BackorderStatusEnum, OrderPriorityEnum, OrderStatusEnum } from './enums';
+import { BackorderReasonEnum, BackorderStatusEnum, DeadLetterResolutionEnum, OrderPriorityEnum, OrderStatusEnum } from './enums';
 import { Customer, Wave } from './external-entities';
 
 @ObjectType({ description: 'One order line' })
@@ -80,6 +80,19 @@ export class RetryInfo {
   history!: RetryAttempt[];
 }
 
+@ObjectType({ description: 'A past dead letter queue entry of the order, as the order keeps it (the order snapshot and the retry attempts aside)' })
+export class DeadLetterHistoryEntry {
+  @Field(() => String, { description: 'Where processing failed (free text, e.g. picking, shipping)' }) failureStatus!: string;
+  @Field(() => String) failureReason!: string;
+  @Field(() => Int, { description: 'Failed attempts recorded when the order was moved' }) retryCount!: number;
+  @Field(() => DeadLetterResolutionEnum, { nullable: true }) resolution!: DeadLetterResolutionEnum | null;
+  @Field(() => String, { nullable: true, description: 'Who resolved it: the caller (their token subject)' }) resolvedBy!: string | null;
+  @Field(() => GraphQLDateTime, { nullable: true }) resolvedAt!: Date | null;
+  @Field(() => String, { nullable: true }) notes!: string | null;
+  @Field(() => GraphQLDateTime, { description: 'When the order was moved to the dead letter queue' }) createdAt!: Date;
+  @Field(() => GraphQLDateTime) updatedAt!: Date;
+}
+
 @Directive('@key(fields: "id")')
 @ObjectType({ description: 'A customer order, from receipt to completion' })
 export class Order {
@@ -106,6 +119,11 @@ export class Order {
   @Field(() => Float, { nullable: true, description: 'Σ fulfilled ÷ Σ ordered, once a fulfilment was recorded' }) fulfillmentRatio!: number | null;
   @Field(() => RetryInfo) retry!: RetryInfo;
   @Field(() => Boolean, { description: 'Held by the dead letter queue' }) deadLettered!: boolean;
+  @Field(() => [DeadLetterHistoryEntry], {
+    description:
+      "The order's earlier dead letter queue entries, each resolved, oldest first: those a later move replaced and those the retention (DLQ_RETENTION) took out of the queue. The current entry is deadLetterEntry(orderId)",
+  })
+  deadLetterHistory!: DeadLetterHistoryEntry[];
   @Field(() => Int, { description: 'Starts at 1, +1 on every write; pass it back as expectedVersion' }) version!: number;
   @Field(() => [StatusChange]) statusHistory!: StatusChange[];
   @Field(() => GraphQLDateTime) createdAt!: Date;

@@ -1,7 +1,27 @@
 import { centsToAmount } from '../models/money';
 import { fulfillmentRatio, isLate, orderTotals } from '../models/order.rules';
-import type { Order as OrderState } from '../models/order.types';
-import type { Order } from './order.type';
+import type { DeadLetterRecord, Order as OrderState } from '../models/order.types';
+import type { DeadLetterResolutionEnum } from './enums';
+import type { DeadLetterHistoryEntry, Order } from './order.type';
+
+/** Earlier entries live in the current entry's history, or, once the retention retired it, on the order (order.types.ts). */
+function pastDeadLetterEntries(order: Pick<OrderState, 'deadLetter' | 'retiredDeadLetterEntries'>): DeadLetterRecord[] {
+  return order.deadLetter ? order.deadLetter.history : (order.retiredDeadLetterEntries ?? []);
+}
+
+function toHistoryEntryView(record: DeadLetterRecord): DeadLetterHistoryEntry {
+  return {
+    failureStatus: record.failureStatus,
+    failureReason: record.failureReason,
+    retryCount: record.retryCount,
+    resolution: record.resolution as DeadLetterResolutionEnum | null,
+    resolvedBy: record.resolvedBy,
+    resolvedAt: record.resolvedAt,
+    notes: record.notes,
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
+  };
+}
 
 /** The public shape of an order: derived values computed by the model's rules, money back to decimal amounts. */
 export function toOrderView(order: OrderState, now: Date = new Date()): Order {
@@ -31,6 +51,7 @@ export function toOrderView(order: OrderState, now: Date = new Date()): Order {
     fulfillmentRatio: fulfilmentRecorded ? fulfillmentRatio(order.items) : null,
     retry: order.retry,
     deadLettered: order.deadLettered,
+    deadLetterHistory: pastDeadLetterEntries(order).map(toHistoryEntryView),
     version: order.version,
     statusHistory: order.statusHistory as Order['statusHistory'],
     createdAt: order.createdAt,

@@ -8,6 +8,7 @@ import type { OrderDoc, OrderModel } from './order.document';
 const ENTRY_PROJECTION = { _id: 0, orderId: 1, tenantId: 1, customerId: 1, deadLetter: 1 } as const;
 /**
  * Orders holding a DLQ entry: those with a move date, as a range the DLQ indexes serve (every move is after 1970).
+ * A retired entry is no longer the order's `deadLetter`, so every read here leaves it out by construction.
  * Ranges here are written with strict bounds (`$gt: t − 1 ms` for `≥ t`; dates have millisecond precision):
  * SecantusDB 0.7.0b3 drops the boundary key of an inclusive bound on a compound index's range field.
  */
@@ -49,6 +50,18 @@ export class DeadLetterRepository {
       this.model.countDocuments(filter),
     ]);
     return { entries, total };
+  }
+
+  /**
+   * Entries of every tenant resolved before `cutoff`, longest resolved first, at most `limit`: what the retention
+   * retires next (src/use-cases/dead-letter-retention.ts). Served by the partial index of resolved entries.
+   */
+  async findDueForRetirement(cutoff: Date, limit: number): Promise<Array<{ orderId: string; tenantId: string }>> {
+    return this.model
+      .find({ 'deadLetter.resolved': true, 'deadLetter.resolvedAt': { ...HAS_ENTRY, $lt: cutoff } }, { _id: 0, orderId: 1, tenantId: 1 })
+      .sort({ 'deadLetter.resolvedAt': 1, orderId: 1 })
+      .limit(limit)
+      .lean<Array<{ orderId: string; tenantId: string }>>();
   }
 
   /**

@@ -68,6 +68,9 @@ export class OutboxEntryDoc {
 @index({ tenantId: 1, 'deadLetter.resolved': 1, 'deadLetter.createdAt': -1, orderId: -1 })
 @index({ tenantId: 1, 'deadLetter.failureStatus': 1, 'deadLetter.createdAt': -1, orderId: -1 })
 @index({ tenantId: 1, customerId: 1, 'deadLetter.createdAt': -1, orderId: -1 })
+// The retention's sweep (dead-letter.repository.ts findDueForRetirement), over every tenant, longest resolved first: only
+// resolved entries are in this index, so it stays as small as the resolved part of the queue.
+@index({ 'deadLetter.resolvedAt': 1, orderId: 1 }, { name: 'dlq_resolved_at', partialFilterExpression: { 'deadLetter.resolved': true } })
 export class OrderDoc {
   /** The order id doubles as the primary key (and would be the shard key): look-ups by id need no other index. */
   @prop({ type: String }) _id!: string;
@@ -90,6 +93,8 @@ export class OrderDoc {
   @prop({ type: Boolean, default: false }) deadLettered!: boolean;
   /** The order's dead letter queue entry (src/models/order.types.ts DeadLetterEntry), null when it was never moved there. */
   @prop({ type: Object, default: null }) deadLetter!: object | null;
+  /** Past entries of an order whose last entry the retention retired (order.types.ts); absent until one is. */
+  @prop({ type: () => [Object], default: undefined }) retiredDeadLetterEntries?: object[];
   @prop({ required: true, type: Number }) version!: number;
   @prop({ type: () => [Object], default: [] }) statusHistory!: object[];
   @prop({ required: true, type: Date }) createdAt!: Date;

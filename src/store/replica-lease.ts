@@ -11,7 +11,7 @@ const DUPLICATE_KEY = 11000;
 
 /**
  * A job that one replica at a time runs, chosen by a lease document in `outbox_relay_leases` (named after its first
- * job): the outbox sweeper and the order count projector. A replica that dies loses the lease when it runs out.
+ * job): the outbox sweeper, the order count projector and the DLQ retention. A replica that dies loses the lease when it runs out.
  */
 export class ReplicaLease {
   private heldUntil = 0;
@@ -74,3 +74,6 @@ export const sweeperLease = (connection: Connection, owner: string, leaseMs = 10
 /** Which replica folds changed orders into the stored order counts (src/store/order-count-projector.ts). */
 export const countProjectorLease = (connection: Connection, owner: string, leaseMs = 10_000) =>
   replicaLease(connection, 'order-count-projector', owner, leaseMs);
+
+/** Which replica retires dead letter queue entries past the retention (src/use-cases/dead-letter-retention-job.ts). */
+export const dlqRetentionLease = (connection: Connection, owner: string, leaseMs = 10_000) => replicaLease(connection, 'dlq-retention', owner, leaseMs);

@@ -100,7 +100,7 @@ export class OrderWriter {
 
   /**
    * Domain events for the public topic, plus live notices (feeding subscriptions on every replica) when the status moved
-   * and when the write added or resolved a dead letter queue entry.
+   * and when the write added, resolved or retired a dead letter queue entry.
    */
   private pendingEvents(before: Order | null, decision: NonNullable<Decision>): PendingEvent[] {
     const events: PendingEvent[] = decision.events.map((event) => ({ topic: ORDER_EVENTS_TOPIC, type: event.type, data: event.data }));
@@ -110,7 +110,9 @@ export class OrderWriter {
     }
     const dlqChange = deadLetterChange(before, after);
     if (dlqChange) {
-      events.push({ topic: ORDER_LIVE_TOPIC, type: LIVE_EVENT_TYPES.deadLetterQueueChanged, data: deadLetterQueueChangedNotice(after, dlqChange) });
+      // A retired entry is no longer on the order: the notice carries it as it left the queue.
+      const entry = dlqChange === 'retired' ? (before?.deadLetter ?? null) : after.deadLetter;
+      events.push({ topic: ORDER_LIVE_TOPIC, type: LIVE_EVENT_TYPES.deadLetterQueueChanged, data: deadLetterQueueChangedNotice(after, dlqChange, entry) });
     }
     return events;
   }

@@ -72,7 +72,16 @@ describe('query plans of every read on the real store', () => {
         retry: { count: i % 4, maxRetries: 5, nextRetryAt: i % 4 ? new Date(now - i * 1000) : null },
         retryDueAt: i % 4 ? new Date(now - i * 1000) : null,
         deadLettered: i % 5 === 0,
-        deadLetter: i % 5 === 0 ? { createdAt: new Date(now - i * 1000), resolved: i % 10 === 0, failureStatus: 'picking', retryCount: 5 } : null,
+        deadLetter:
+          i % 5 === 0
+            ? {
+                createdAt: new Date(now - i * 1000),
+                resolved: i % 10 === 0,
+                resolvedAt: i % 10 === 0 ? new Date(now - i * 60_000) : null,
+                failureStatus: 'picking',
+                retryCount: 5,
+              }
+            : null,
         backorders: i % 7 === 0 ? [{ backorderId: `BO-PLAN${i}` }] : [],
         outboxPending: i % 9 === 0,
       })),
@@ -151,6 +160,10 @@ describe('query plans of every read on the real store', () => {
     expectIndexed(await plansOf(() => deadLetters.oldestUnresolvedAt(TENANT, new Date(Date.now() - 3_600_000))));
   });
 
+  it('the retention sweep reads the partial index of resolved entries only', async () => {
+    expectIndexed(await plansOf(() => deadLetters.findDueForRetirement(new Date(Date.now() - 25 * 60_000), 100)));
+  });
+
   it('orders eligible for retry, with and without a status filter', async () => {
     expectIndexed(await plansOf(() => reprocessing.findDueForRetry(TENANT, { limit: 100, maxRetries: 5, statuses: null }, new Date())));
     expectIndexed(await plansOf(() => reprocessing.findDueForRetry(TENANT, { limit: 100, maxRetries: 5, statuses: ['picking'] }, new Date())));
@@ -180,6 +193,9 @@ describe('query plans of every read on the real store', () => {
     expect(due.total).toBe(Array.from({ length: 60 }, (_, i) => i).filter((i) => i % 4 !== 0 && i % 5 !== 0).length);
     expect(await orders.findOrderIdByBackorder(TENANT, 'BO-PLAN14')).toBe('ORD-PLAN00000014');
     expect((await orders.list(TENANT, { customerId: 'CUST-2' }, 0, 100)).total).toBe(10);
+    // Resolved: i % 10 === 0, i minutes ago; more than 25 minutes ago for i = 30, 40 and 50, longest resolved first.
+    const retirable = await deadLetters.findDueForRetirement(new Date(Date.now() - 25 * 60_000), 100);
+    expect(retirable.map((entry) => entry.orderId)).toEqual(['ORD-PLAN00000050', 'ORD-PLAN00000040', 'ORD-PLAN00000030']);
   });
 });
 

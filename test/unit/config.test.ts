@@ -20,6 +20,15 @@ describe('loadConfig', () => {
     });
   });
 
+  it('reads durations in days too: DLQ_RETENTION defaults to 30d, its sweep to 1m', () => {
+    expect(loadConfig(required)).toMatchObject({ DLQ_RETENTION: 30 * 86_400_000, DLQ_RETENTION_SWEEP_INTERVAL: 60_000 });
+    expect(loadConfig({ ...required, DLQ_RETENTION: '7d', DLQ_RETENTION_SWEEP_INTERVAL: '250ms' })).toMatchObject({
+      DLQ_RETENTION: 7 * 86_400_000,
+      DLQ_RETENTION_SWEEP_INTERVAL: 250,
+    });
+    expect(loadConfig({ ...required, RETRY_MAX_DELAY: '1d' }).RETRY_MAX_DELAY).toBe(86_400_000);
+  });
+
   it('reads TRUST_PROXY as nobody, a hop count or a list of addresses, and names a bad entry', () => {
     expect(loadConfig(required).TRUST_PROXY).toBe(false);
     expect(loadConfig({ ...required, TRUST_PROXY: '2' }).TRUST_PROXY).toBe(2);
@@ -55,6 +64,9 @@ describe('loadConfig', () => {
     ['MAX_RETRIES', { ...required, MAX_RETRIES: '0' }],
     ['RETRY_BASE_DELAY', { ...required, RETRY_BASE_DELAY: 'soon' }],
     ['RETRY_MAX_DELAY', { ...required, RETRY_BASE_DELAY: '2h', RETRY_MAX_DELAY: '1h' }],
+    ['DLQ_RETENTION', { ...required, DLQ_RETENTION: '30 days' }],
+    ['DLQ_RETENTION', { ...required, DLQ_RETENTION: '1w' }],
+    ['DLQ_RETENTION_SWEEP_INTERVAL', { ...required, DLQ_RETENTION_SWEEP_INTERVAL: '10ms' }],
     ['TRACING_ENABLED', { ...required, TRACING_ENABLED: 'yes please' }],
     ['LOG_LEVEL', { ...required, LOG_LEVEL: 'loud' }],
     ['AUTH_JWKS_URL or AUTH_PUBLIC_KEY_FILE', { ...required, AUTH_PUBLIC_KEY_FILE: '' }],

@@ -170,6 +170,8 @@ describe('deadLetterChange', () => {
     ['a resolution', open, resolved, 'resolved'],
     ['a reopening', released, reopened, 'added'],
     ['a write to a resolved entry', resolved, { ...resolved, version: resolved.version + 1 }, null],
+    ['a retirement', resolved, { ...resolved, deadLetter: null }, 'retired'],
+    ['a write to an order whose entry was retired', { ...resolved, deadLetter: null }, { ...resolved, deadLetter: null }, null],
   ] as const)('%s → %s', (_name, before, after, expected) => {
     expect(deadLetterChange(before, after)).toBe(expected);
   });
