@@ -43,7 +43,7 @@ describe('the console’s bulk redrive', () => {
         .waitFor();
 
       // 50 on one page: select them all with the header checkbox.
-      await page.getByRole('textbox', { name: 'Entries per page' }).click();
+      await page.locator('input[aria-label="Entries per page"]').click();
       await page.getByRole('option', { name: '50', exact: true }).click();
       await row(page, orderIds[0]).waitFor();
       await page.getByRole('checkbox', { name: 'Select every unresolved entry of this page' }).check();
@@ -61,10 +61,10 @@ describe('the console’s bulk redrive', () => {
       expect(await page.getByTestId('redrive-progress-text').textContent()).toContain(`100 % · ${ENTRY_COUNT} done, 0 failed of ${ENTRY_COUNT}`);
       expect(await seriousViolations(page)).toEqual([]);
 
-      const { deadLetterStats } = await ok(service, STATS);
+      const deadLetterStats = await ok(service, STATS);
       expect(deadLetterStats).toMatchObject({ unresolvedCount: 0, resolvedCount: ENTRY_COUNT });
       expect(deadLetterStats.byResolution).toContainEqual({ resolution: 'MANUAL_RETRY', count: ENTRY_COUNT });
-      const { deadLetterEntries } = await ok(service, ENTRIES, { filter: { resolved: true } });
+      const deadLetterEntries = await ok(service, ENTRIES, { filter: { resolved: true } });
       expect(deadLetterEntries.total).toBe(ENTRY_COUNT);
       expect(deadLetterEntries.items.every((entry: any) => entry.resolution === 'MANUAL_RETRY' && entry.resolvedBy === DEV_SESSION_SUBJECT)).toBe(true);
 

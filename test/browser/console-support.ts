@@ -4,7 +4,7 @@ import AxeBuilder from '@axe-core/playwright';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { consoleAssetsDir } from '../../src/server/console.routes';
 import { createOrder, ok, walkTo } from '../support/graphql-client';
-import { MOVE_TO_DLQ } from '../support/dlq-support';
+import { INCREMENT, MOVE_TO_DLQ } from '../support/dlq-support';
 import { TEST_SIGNING_KEY_FILE } from '../support/test-auth';
 
 /** The browser side of the console tests: Debian's Chromium driven by playwright-core, and a few page helpers. */
@@ -60,9 +60,17 @@ export async function waitUntilLive(page: Page): Promise<void> {
 export const row = (page: Page, orderId: string) => page.locator(`tr[data-order-id="${orderId}"]`);
 
 /** An order walked to picking and moved to the dead letter queue through the API; resolves when the API answered. */
-export async function moveToDeadLetterQueue(service: { url: string }, failureStatus = 'picking', failureReason = 'station 4 offline'): Promise<string> {
+export async function moveToDeadLetterQueue(
+  service: { url: string },
+  failureStatus = 'picking',
+  failureReason = 'station 4 offline',
+  failures = 0,
+): Promise<string> {
   const order = await createOrder(service);
   await walkTo(service, order.id, 'picking');
+  for (let attempt = 1; attempt <= failures; attempt += 1) {
+    await ok(service, INCREMENT, { orderId: order.id, input: { failureReason: `${failureReason} (attempt ${attempt})`, failureStatus } });
+  }
   await ok(service, MOVE_TO_DLQ, { orderId: order.id, failureStatus, failureReason });
   return order.id;
 }
@@ -87,9 +95,11 @@ export async function horizontalOverflow(page: Page): Promise<number> {
 }
 
 /** Screenshots for the README, written only when asked (SAVE_CONSOLE_SCREENSHOTS=1, see `npm run console:screenshots`). */
-export async function screenshot(page: Page, name: string): Promise<void> {
+export async function screenshot(page: Page, name: string, fullPage = false): Promise<void> {
   if (process.env.SAVE_CONSOLE_SCREENSHOTS !== '1') return;
   const dir = join(__dirname, '..', '..', 'docs', 'console');
   mkdirSync(dir, { recursive: true });
-  await page.screenshot({ path: join(dir, `${name}.png`), fullPage: false });
+  // No hover tooltip from the last click in the picture.
+  await page.mouse.move(0, 0);
+  await page.screenshot({ path: join(dir, `${name}.png`), fullPage });
 }

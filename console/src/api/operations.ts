@@ -44,8 +44,14 @@ interface OrderSnapshot {
   customerId: string;
   priority: string;
   status: string;
-  correlationId: string | null;
-  actor: string | null;
+  promisedDeliveryAt: string | null;
+  waveId: string | null;
+  totalItems: number;
+  totalQuantity: number;
+  totalValue: number;
+  version: number;
+  items: Array<{ sku: string; quantity: number; productName: string | null }>;
+  shippingAddress: { city: string; country: string };
 }
 
 export interface PastEntry {
@@ -87,7 +93,7 @@ export const ENTRY_DETAIL = `query ConsoleEntry($orderId: ID!) {
   deadLetterEntry(orderId: $orderId) {
     ${SUMMARY} resolvedBy resolvedAt notes updatedAt
     retryHistory { attempt failureReason failureStatus failedAt workflowId runId }
-    originalOrder { id customerId priority status correlationId actor }
+    originalOrder { id customerId priority status promisedDeliveryAt waveId totalItems totalQuantity totalValue version items { sku quantity productName } shippingAddress { city country } }
     history { failureStatus failureReason resolved resolution resolvedBy resolvedAt notes createdAt }
   }
 }`;

@@ -67,11 +67,7 @@ export function EntryDrawer({ token, orderId, onClose, onResolved }: Props) {
       onClose={onClose}
       position="right"
       size="lg"
-      title={
-        <Title order={2} size="h4">
-          Entry {orderId}
-        </Title>
-      }
+      title={`Entry ${orderId ?? ''}`}
       closeButtonProps={{ 'aria-label': 'Close the entry' }}
     >
       {!entry && !error && <Loader aria-label="Loading the entry" />}
@@ -104,8 +100,15 @@ export function EntryDrawer({ token, orderId, onClose, onResolved }: Props) {
                     ['Customer', entry.originalOrder.customerId],
                     ['Status', entry.originalOrder.status],
                     ['Priority', entry.originalOrder.priority],
-                    ['Correlation id', entry.originalOrder.correlationId ?? '—'],
-                    ['Last actor', entry.originalOrder.actor ?? '—'],
+                    ['Promised', when(entry.originalOrder.promisedDeliveryAt)],
+                    ['Wave', entry.originalOrder.waveId ?? '—'],
+                    ['Ships to', `${entry.originalOrder.shippingAddress.city}, ${entry.originalOrder.shippingAddress.country}`],
+                    [
+                      'Lines',
+                      entry.originalOrder.items.map((item) => `${item.quantity} × ${item.sku}${item.productName ? ` (${item.productName})` : ''}`).join(', '),
+                    ],
+                    ['Totals', `${entry.originalOrder.totalQuantity} units, ${entry.originalOrder.totalValue.toFixed(2)} value`],
+                    ['Version', String(entry.originalOrder.version)],
                   ] as const
                 ).map(([label, value]) => (
                   <Table.Tr key={label}>

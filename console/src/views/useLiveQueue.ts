@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { ApiError, connectLive, graphqlRequest, subscribe, type ConnectionState, type LiveConnection } from '../api/client';
 import { QUEUE_CHANGED, QUEUE_STATS, type QueueChange, type QueueStats } from '../api/operations';
+import { applyChange } from '../api/apply-change';
 import { fetchQueuePage, type PageRequest, type PageResult } from '../api/queue-page';
 
 /** One point of the "unresolved over time" chart: sampled at load and at every change the subscription brings. */
@@ -24,8 +25,8 @@ export interface LiveQueue {
 
 /**
  * The queue as the console shows it: the page for the current filters, sorting and paging, the statistics, and the
- * live connection. Every change on the subscription updates the statistics at once and re-reads the page (one read
- * in flight at a time, the next one coalescing the changes that arrived meanwhile), so new entries appear and
+ * live connection. Every change on the subscription updates the statistics and the row at once (applyChange), then
+ * re-reads the page (one read in flight at a time, the next one coalescing the changes that arrived meanwhile), so new entries appear and
  * resolved ones leave without a reload; after a reconnection everything is read again (changes may have been missed).
  */
 export function useLiveQueue(token: string, request: PageRequest, onUnauthorized: (why: string) => void): LiveQueue {
@@ -111,6 +112,7 @@ export function useLiveQueue(token: string, request: PageRequest, onUnauthorized
       ({ deadLetterQueueChanged: change }) => {
         setStats(change.stats);
         addSample(change.stats.unresolvedCount, new Date(change.occurredAt));
+        setPage((current) => applyChange(current, change.entry, requestRef.current));
         void readPage();
       },
       failed,
