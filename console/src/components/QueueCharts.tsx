@@ -35,7 +35,9 @@ export function QueueCharts({ stats, samples }: { stats: QueueStats | null; samp
           withDots={false}
         />
         <Text size="xs" c="dimmed" component="figcaption">
-          {samples.length ? `${samples.length} samples, last ${samples[samples.length - 1].unresolved} unresolved` : 'Waiting for the first sample'}
+          {samples.length
+            ? `${samples.length} ${samples.length === 1 ? 'sample' : 'samples'}, last ${samples[samples.length - 1].unresolved} unresolved`
+            : 'Waiting for the first sample'}
         </Text>
       </Paper>
     </SimpleGrid>
