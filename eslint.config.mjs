@@ -1,5 +1,6 @@
 // ESLint (flat config): typescript-eslint's recommended rules; formatting is Prettier's (eslint-config-prettier last).
 import js from '@eslint/js';
+import globals from 'globals';
 import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
@@ -30,6 +31,11 @@ export default tseslint.config(
     // Loaded with require() on purpose: after tracing has started (main.ts), and only when tracing is on (tracing.ts).
     files: ['src/main.ts', 'src/observability/tracing.ts'],
     rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
+    // The supervisors' console runs in the browser (its Vite config in Node).
+    files: ['console/src/**/*.{ts,tsx}'],
+    languageOptions: { globals: globals.browser },
   },
   {
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],

@@ -28,5 +28,17 @@ module.exports = {
       setupFiles: ['reflect-metadata'],
       testTimeout: 60000,
     },
+    {
+      // The supervisors' console in Debian's Chromium (playwright-core), against services on the integration servers.
+      displayName: 'browser',
+      testEnvironment: 'node',
+      transform,
+      transformIgnorePatterns,
+      testMatch: ['<rootDir>/test/browser/**/*.test.ts'],
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+      setupFiles: ['reflect-metadata'],
+      testTimeout: 60000,
+    },
   ],
 };

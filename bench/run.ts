@@ -14,6 +14,7 @@ import { BENCH_INFRA_ENV, BENCH_MONGODB_URI, PROJECT_DIR, infraDown, infraUp } f
 import { consoleTable, loadavgText, machine, writeMarkdown, type SectionResult } from './lib/report';
 import { ServiceProcess, snapshotBuild } from './lib/service';
 import { addCreatesRelayOn, authCostSection, createsSection, readsSection, restSection, seedOrders } from './sections/api';
+import { consoleSection } from './sections/console';
 import { dlqFeedScaleSection, dlqFeedSection, dlqStatsSection } from './sections/dlq';
 import { dlqRedriveSection } from './sections/redrive';
 import { drainSection, eventLatencySection, prepareBacklog } from './sections/events';
@@ -69,9 +70,12 @@ const LOAD = {
   scaleSubscribers: num('BENCH_SCALE_SUBSCRIBERS', 200),
   scaleMoveRate: num('BENCH_SCALE_MOVE_RATE', 20),
   scaleMoveSeconds: num('BENCH_SCALE_MOVE_S', 10),
+  /** Section 7: DLQ entries behind the console, and page loads measured (after one warm-up). */
+  consoleEntries: num('BENCH_CONSOLE_DLQ', 10_000),
+  consoleLoads: num('BENCH_CONSOLE_LOADS', 5),
 };
 
-/** Only these sections (comma list of ids: reads, auth, creates, rest, dlq-feed, event-latency, drain, list, dlq-feed-scale, dlq-stats, dlq-redrive); a partial run does not touch docs/benchmarks.md. */
+/** Only these sections (comma list of ids: reads, auth, creates, rest, dlq-feed, event-latency, drain, list, dlq-feed-scale, dlq-stats, dlq-redrive, console); a partial run does not touch docs/benchmarks.md. */
 const ONLY = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',').map((id) => id.trim()) : null;
 
 /** Hard stop for the whole run: whatever happens, servers are stopped and the process ends. */
@@ -91,7 +95,7 @@ the GENERATED markers (figures, machine, notes). This introduction is written by
 
 \`\`\`bash
 npm run bench                                # the full run (builds first); see the run's duration below
-BENCH_ONLY=reads,rest npm run bench          # some sections only (ids: reads auth creates rest dlq-feed event-latency drain list dlq-feed-scale dlq-stats dlq-redrive); leaves this file alone
+BENCH_ONLY=reads,rest npm run bench          # some sections only (ids: reads auth creates rest dlq-feed event-latency drain list dlq-feed-scale dlq-stats dlq-redrive console); leaves this file alone
 BENCH_N=500 BENCH_REST_N=300 npm run bench   # smaller samples; every size and time limit is a BENCH_* variable (bench/run.ts, LOAD)
 \`\`\`
 
@@ -257,6 +261,7 @@ async function main(): Promise<number> {
     }
     await section('dlq-stats', '4b. DLQ stats and list at scale', () => dlqStatsSection(context));
     await section('dlq-redrive', '4d. DLQ bulk redrive', () => dlqRedriveSection(context));
+    await section('console', "7. Supervisors' console: first rendered table", () => consoleSection(context));
   } catch (error) {
     failed = true;
     log(`bench aborted: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
@@ -276,7 +281,7 @@ async function main(): Promise<number> {
 /** Prints the table and writes docs/benchmarks.md (generated part) and .run/bench/results.json. */
 function report(sections: SectionResult[], env: ReturnType<typeof machine>, started: number): void {
   // Sections in the issues' order.
-  const order = ['reads', 'auth', 'creates', 'event-latency', 'drain', 'dlq-feed', 'dlq-stats', 'dlq-feed-scale', 'rest', 'list', 'time-limit'];
+  const order = ['reads', 'auth', 'creates', 'event-latency', 'drain', 'dlq-feed', 'dlq-stats', 'dlq-feed-scale', 'rest', 'list', 'console', 'time-limit'];
   const sorted = [...sections].sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id));
   const totalSeconds = (performance.now() - started) / 1000;
   const full = { ...env, loadAfter: loadavgText() };

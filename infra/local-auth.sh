@@ -56,6 +56,8 @@ use_local_auth() {
     console.log(made);
   ' "$dir" "$AUTH_ISSUER" "$AUTH_AUDIENCE") || die "could not set up the local token-signing key in $dir"
   export AUTH_PUBLIC_KEY_FILE="$dir/public.pem"
+  # The key the console's local "Dev sign-in" signs with (infra/start-service.sh hands it to the service).
+  LOCAL_AUTH_PRIVATE_KEY_FILE="$dir/private.pem"
   [ "$made" = made ] && log "made a local token-signing key (ES256) in $dir; \`npm run reset\` wipes it"
   log "the service accepts tokens of $dir/private.pem (iss $AUTH_ISSUER, aud $AUTH_AUDIENCE); get one with:"
   log "  ${WMS_RUN_DIR:+WMS_RUN_DIR=$(printf %q "$WMS_RUN_DIR") }node infra/token.mjs --sub you --tenant tenant-1 --scope all"

@@ -24,6 +24,10 @@ fi
 if $local_infra; then
   # Before the servers: a key that cannot be made or read stops the start without a minute of waiting for Kafka.
   use_local_auth
+  # The console's one-click "Dev sign-in" (POST /console/dev-session) signs with that same local key; never in production.
+  if [ -n "${LOCAL_AUTH_PRIVATE_KEY_FILE:-}" ] && [ "${NODE_ENV:-}" != production ]; then
+    export CONSOLE_DEV_SIGNING_KEY_FILE="${CONSOLE_DEV_SIGNING_KEY_FILE:-$LOCAL_AUTH_PRIVATE_KEY_FILE}"
+  fi
   trap '"$INFRA_DIR/down.sh"' EXIT
   "$INFRA_DIR/up.sh"
   export MONGODB_URI="mongodb://127.0.0.1:$STORE_PORT/?directConnection=true"

@@ -70,6 +70,11 @@ const envSchema = z.object({
   /** The least time between two fetches of the JWKS (a token with an unknown `kid` fetches it again, at most this often). */
   AUTH_JWKS_COOLDOWN: durationMs.default('30s'),
   NODE_ENV: z.string().optional(),
+  /**
+   * A PEM EC P-256 private key the service signs the console's one-click "Dev sign-in" tokens with (POST
+   * /console/dev-session); unset, that route does not exist. `npm start` in local mode sets it; refused with NODE_ENV=production.
+   */
+  CONSOLE_DEV_SIGNING_KEY_FILE: z.string().min(1).optional(),
   /** Browser origins allowed to call the API (comma list of exact origins); none by default. */
   CORS_ORIGINS: z
     .string()
@@ -137,6 +142,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (rest.AUTH_MODE === 'off' && rest.NODE_ENV === 'production') {
     throw new ConfigError(['AUTH_MODE: off is for local experiments and is refused when NODE_ENV=production']);
+  }
+  if (rest.CONSOLE_DEV_SIGNING_KEY_FILE && rest.NODE_ENV === 'production') {
+    throw new ConfigError(['CONSOLE_DEV_SIGNING_KEY_FILE: the console dev sign-in is for local runs and is refused when NODE_ENV=production']);
+  }
+  if (rest.CONSOLE_DEV_SIGNING_KEY_FILE && rest.AUTH_MODE !== 'jwt') {
+    throw new ConfigError(['CONSOLE_DEV_SIGNING_KEY_FILE: needs AUTH_MODE=jwt (with AUTH_MODE=off there is no token to sign)']);
   }
   if (rest.AUTH_MODE === 'jwt') {
     const missing = [

@@ -7,6 +7,7 @@ import { pinoHttp } from 'pino-http';
 import type { AppServices } from '../app-services';
 import { CORRELATION_HEADER, contextFromHeaders, type RequestContext } from '../observability/request-context';
 import { restApi } from '../rest/rest-api';
+import { consoleRoutes } from './console.routes';
 import { healthRoutes, type Readiness } from './health.routes';
 import { apiGuards } from './request-guards';
 import { createGraphQLContext, type GraphQLContext } from './graphql-context';
@@ -95,6 +96,9 @@ export function createHttpApp(services: AppServices, apollo: ApolloServer<GraphQ
 
   // REST compatibility layer: /api/v1 (its own 404/405 and error body), /openapi.json, /docs.
   app.use(restApi(services, apollo, BODY_LIMIT, guards.rest));
+
+  // The supervisors' console: a static single-page app under its own strict CSP.
+  app.use(consoleRoutes(services));
 
   app.use(errorHandler(services));
   return app;

@@ -12,6 +12,8 @@ import { TEST_INFRA_ENV } from './test-infra';
  */
 const AUTH_DIR = join(TEST_INFRA_ENV.WMS_RUN_DIR, 'auth');
 const PRIVATE_KEY_FILE = join(AUTH_DIR, 'private.pem');
+/** The run's private signing key (for a service that signs tokens itself: the console's dev sign-in). */
+export const TEST_SIGNING_KEY_FILE = PRIVATE_KEY_FILE;
 export const TEST_ISSUER = 'https://auth.wms.test';
 export const TEST_AUDIENCE = 'wms-order-service';
 export const TEST_SUBJECT = 'test-suite';

@@ -49,6 +49,17 @@ describe('loadConfig', () => {
     expect(loadConfig(required)).toMatchObject({ AUTH_MODE: 'jwt', AUTH_TENANT_CLAIM: 'tenant_id', AUTH_CLOCK_SKEW: 30_000, CORS_ORIGINS: [] });
   });
 
+  it('takes a console dev signing key outside production only, and only with token auth', () => {
+    expect(loadConfig(required).CONSOLE_DEV_SIGNING_KEY_FILE).toBeUndefined();
+    expect(loadConfig({ ...required, CONSOLE_DEV_SIGNING_KEY_FILE: '/run/local/private.pem' }).CONSOLE_DEV_SIGNING_KEY_FILE).toBe('/run/local/private.pem');
+    expect(() => loadConfig({ ...required, CONSOLE_DEV_SIGNING_KEY_FILE: '/k.pem', NODE_ENV: 'production' })).toThrow(
+      /CONSOLE_DEV_SIGNING_KEY_FILE: .*production/,
+    );
+    expect(() => loadConfig({ MONGODB_URI: 'mongodb://x', KAFKA_BROKERS: 'a:1', AUTH_MODE: 'off', CONSOLE_DEV_SIGNING_KEY_FILE: '/k.pem' })).toThrow(
+      /CONSOLE_DEV_SIGNING_KEY_FILE: needs AUTH_MODE=jwt/,
+    );
+  });
+
   it('reads KAFKA_BROKERS as a comma list and SERVER_ADDR as host:port', () => {
     const config = loadConfig({ ...required, KAFKA_BROKERS: 'a:9092, b:9093', SERVER_ADDR: '0.0.0.0:9000' });
     expect(config.KAFKA_BROKERS).toEqual(['a:9092', 'b:9093']);

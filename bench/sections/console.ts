@@ -1,0 +1,89 @@
+import { existsSync } from 'node:fs';
+import type { Document } from 'mongodb';
+import { chromium, type Browser } from 'playwright-core';
+import { benchAuthorization } from '../lib/auth';
+import { graphql } from '../lib/http';
+import { createOrder } from '../lib/orders';
+import { rowOf, type Row, type SectionResult } from '../lib/report';
+import { insertInBatches, seededText } from '../lib/seed';
+import { ServiceProcess } from '../lib/service';
+import { waitUntil } from '../lib/stats';
+import { seededEntry } from './dlq';
+import type { BenchContext } from '../run';
+
+const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const MOVE = `mutation Move($orderId: ID!, $failureStatus: String!, $failureReason: String!) {
+  moveOrderToDeadLetterQueue(orderId: $orderId, failureStatus: $failureStatus, failureReason: $failureReason) { orderId } }`;
+
+const progress = (what: string) => process.stderr.write(`[bench console] ${what}\n`);
+
+/**
+ * Section 7: the supervisors' console's time to its first rendered table with a queue of N entries (seeded like 4b:
+ * 30 % resolved, the table shows the unresolved ones, 25 a page). Each load is a fresh browser context (no cache, the
+ * token put in sessionStorage before the page runs); the time is the page's own clock from navigation start to the
+ * first row in the DOM, so it covers the HTML, the bundle, the first GraphQL reads and React's render.
+ */
+export async function consoleSection(context: BenchContext): Promise<SectionResult> {
+  const size = context.load.consoleEntries;
+  const title = `7. Console: first rendered table, ${size.toLocaleString('en-US')} DLQ entries`;
+  if (!existsSync(CHROMIUM_PATH))
+    return { id: 'console', title, rows: [], notes: [], notMeasured: `no Chromium at ${CHROMIUM_PATH} (apt-get install chromium)` };
+  const database = 'bench_console';
+  const service = await ServiceProcess.start('console', { MONGODB_DATABASE: database });
+  const orders = context.mongo.db(database).collection<Document>('orders');
+  let browser: Browser | null = null;
+  const notes: string[] = [];
+  const rows: Row[] = [];
+  try {
+    const firstId = await createOrder(service.url, 0);
+    await graphql(service.url, MOVE, { orderId: firstId, failureStatus: 'picking', failureReason: 'bench: station offline' });
+    const template = await waitUntil(
+      'the moved order published',
+      async () => {
+        const doc = await orders.findOne({ _id: firstId as unknown as Document['_id'] });
+        return doc?.deadLetter && doc.outboxPending === false ? doc : undefined;
+      },
+      30_000,
+      100,
+    );
+    const now = Date.now();
+    const seeded = await insertInBatches(orders, size - 1, (index) => seededEntry(template, index + 1, now), { parallel: context.load.seedParallel });
+    progress(`seeded ${seededText(seeded)}`);
+    notes.push(`Seeded ${seededText(seeded)}; the list's counts come from the entries (the statistics tiles' counters were not seeded).`);
+
+    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+    const token = benchAuthorization().replace(/^Bearer /, '');
+    const latencies: number[] = [];
+    const started = Date.now();
+    for (let round = 0; round < context.load.consoleLoads + 1; round += 1) {
+      const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+      await page.addInitScript(`sessionStorage.setItem('wms-console-token', ${JSON.stringify(token)})`);
+      await page.goto(`${service.url}/console`);
+      await page.locator('tr[data-order-id]').first().waitFor({ timeout: 60_000 });
+      const ms = await page.evaluate<number>('performance.now()');
+      const rendered = await page.locator('tr[data-order-id]').count();
+      await page.context().close();
+      progress(`load ${round}: ${Math.round(ms)} ms, ${rendered} rows`);
+      if (round === 0) notes.push(`First (warm-up) load, not counted: ${Math.round(ms)} ms; ${rendered} rows on the first page.`);
+      else latencies.push(ms);
+    }
+    const sorted = [...latencies].sort((a, b) => a - b);
+    rows.push(
+      rowOf(`navigation → first table row (${size.toLocaleString('en-US')} entries)`, {
+        n: sorted.length,
+        opsPerSec: (sorted.length / (Date.now() - started)) * 1000,
+        p50: sorted[Math.floor((sorted.length - 1) / 2)],
+        p99: sorted[sorted.length - 1],
+        max: sorted[sorted.length - 1],
+        errors: 0,
+        firstError: null,
+      }),
+    );
+    notes.push('p99 of so few loads is their maximum. ops/s: loads per second, each in a fresh browser context, one after another.');
+    return { id: 'console', title, rows, notes, notMeasured: null };
+  } finally {
+    await browser?.close();
+    // The database stays: the run's store is thrown away at its end (dropping 10,000 orders costs SecantusDB minutes).
+    await service.stop();
+  }
+}

@@ -1,0 +1,27 @@
+import type { EntrySummary, QueueFilter } from './operations';
+import type { PageRequest, PageResult } from './queue-page';
+
+function matches(entry: EntrySummary, filter: QueueFilter): boolean {
+  if (filter.resolved !== undefined && entry.resolved !== filter.resolved) return false;
+  if (filter.failureStatus !== undefined && entry.failureStatus !== filter.failureStatus) return false;
+  if (filter.customerId !== undefined && entry.customerId !== filter.customerId) return false;
+  if (filter.olderThanHours !== undefined && Date.now() - new Date(entry.createdAt).getTime() <= filter.olderThanHours * 3_600_000) return false;
+  return true;
+}
+
+/**
+ * The page with one live change applied at once, before the re-read that confirms it: the entry replaces its row, or
+ * leaves the page when it no longer matches the filters, or (newest first, first page) joins at the top. Anything
+ * else waits for the re-read, which is the truth in every case.
+ */
+export function applyChange(page: PageResult | null, entry: EntrySummary, request: PageRequest): PageResult | null {
+  if (!page) return page;
+  const index = page.items.findIndex((item) => item.orderId === entry.orderId);
+  const fits = matches(entry, request.filter);
+  if (index >= 0) {
+    if (fits) return { ...page, items: page.items.map((item, at) => (at === index ? entry : item)) };
+    return { items: page.items.filter((_, at) => at !== index), total: Math.max(0, page.total - 1) };
+  }
+  if (fits && request.sort === 'desc' && request.page === 0) return { items: [entry, ...page.items].slice(0, request.pageSize), total: page.total + 1 };
+  return page;
+}
