@@ -1,4 +1,4 @@
-import type { EntrySummary, QueueFilter } from './operations';
+import type { EntrySummary, QueueChange, QueueFilter } from './operations';
 import type { PageRequest, PageResult } from './queue-page';
 
 function matches(entry: EntrySummary, filter: QueueFilter): boolean {
@@ -11,13 +11,15 @@ function matches(entry: EntrySummary, filter: QueueFilter): boolean {
 
 /**
  * The page with one live change applied at once, before the re-read that confirms it: the entry replaces its row, or
- * leaves the page when it no longer matches the filters, or (newest first, first page) joins at the top. Anything
+ * leaves the page when it no longer matches the filters or was retired, or (newest first, first page) joins at the top. Anything
  * else waits for the re-read, which is the truth in every case.
  */
-export function applyChange(page: PageResult | null, entry: EntrySummary, request: PageRequest): PageResult | null {
+export function applyChange(page: PageResult | null, change: QueueChange['deadLetterQueueChanged'], request: PageRequest): PageResult | null {
   if (!page) return page;
+  const { entry } = change;
   const index = page.items.findIndex((item) => item.orderId === entry.orderId);
-  const fits = matches(entry, request.filter);
+  // A retired entry has left the queue (DLQ_RETENTION), whatever the filters.
+  const fits = change.kind !== 'RETIRED' && matches(entry, request.filter);
   if (index >= 0) {
     if (fits) return { ...page, items: page.items.map((item, at) => (at === index ? entry : item)) };
     return { items: page.items.filter((_, at) => at !== index), total: Math.max(0, page.total - 1) };

@@ -106,7 +106,7 @@ export const QUEUE_CHANGED = `subscription ConsoleQueueChanged {
   deadLetterQueueChanged { kind occurredAt entry { ${SUMMARY} } stats { ${STATS} } }
 }`;
 export interface QueueChange {
-  deadLetterQueueChanged: { kind: 'ADDED' | 'RESOLVED'; occurredAt: string; entry: EntrySummary; stats: QueueStats };
+  deadLetterQueueChanged: { kind: 'ADDED' | 'RESOLVED' | 'RETIRED'; occurredAt: string; entry: EntrySummary; stats: QueueStats };
 }
 
 // ---- bulk redrive (the agreed redrive API, docs: ../shared contract of issue 13) ----

@@ -112,7 +112,7 @@ export function useLiveQueue(token: string, request: PageRequest, onUnauthorized
       ({ deadLetterQueueChanged: change }) => {
         setStats(change.stats);
         addSample(change.stats.unresolvedCount, new Date(change.occurredAt));
-        setPage((current) => applyChange(current, change.entry, requestRef.current));
+        setPage((current) => applyChange(current, change, requestRef.current));
         void readPage();
       },
       failed,
