@@ -73,7 +73,8 @@ export class DeadLetterRedriveRepository {
   /** Ids of tasks no live runner holds (strict bound: see dead-letter.repository.ts on SecantusDB). */
   async findRunnable(now: Date, limit: number): Promise<string[]> {
     const docs = await this.collection
-      .find({ status: { $in: [...RUNNABLE_STATUSES] }, leaseUntil: { $lt: now } }, { projection: { _id: 1 } })
+      // Named: SecantusDB would scan the collection for this shape (a list of statuses and a range).
+      .find({ status: { $in: [...RUNNABLE_STATUSES] }, leaseUntil: { $lt: now } }, { projection: { _id: 1 }, hint: 'runnable' })
       .limit(limit)
       .toArray();
     return docs.map((doc) => doc._id);

@@ -70,9 +70,19 @@ export class DeadLetterRepository {
     if (filter.customerId !== null) query.customerId = filter.customerId;
     if (filter.olderThanHours !== null) query['deadLetter.createdAt'] = { ...HAS_ENTRY, $lt: olderThanCutoff(now, filter.olderThanHours) };
     if (filter.reasonContains !== null) query['deadLetter.failureReason'] = { $regex: escapeRegExp(filter.reasonContains), $options: 'i' };
+    // The index of the most selective equality, named: SecantusDB plans by the filter's shape and scans the collection
+    // for shapes no index matches field for field (resolved + failure status, a reason pattern); the others are filtered
+    // on the entries that index range holds.
+    const index =
+      filter.failureStatus !== null
+        ? { tenantId: 1, 'deadLetter.failureStatus': 1, 'deadLetter.createdAt': -1, orderId: -1 }
+        : filter.customerId !== null
+          ? { tenantId: 1, customerId: 1, 'deadLetter.createdAt': -1, orderId: -1 }
+          : { tenantId: 1, 'deadLetter.resolved': 1, 'deadLetter.createdAt': -1, orderId: -1 };
     const selected = await this.model
       .find(query, { _id: 0, orderId: 1 })
       .sort({ 'deadLetter.createdAt': -1, orderId: -1 })
+      .hint(index)
       .limit(cap)
       .lean<Array<{ orderId: string }>>();
     return selected.map((entry) => entry.orderId);
