@@ -45,8 +45,11 @@ export const REDRIVE_LIMITS = {
   failuresKept: 100,
   listDefault: 20,
   listMax: 100,
-  /** Highest DLQ_REDRIVE_MAX_RATE the configuration accepts. */
-  rateCeiling: 10_000,
+  /**
+   * The highest rate there is: DLQ_REDRIVE_MAX_RATE may lower it, never raise it, so the rate the OpenAPI document
+   * publishes as allowed is one every deployment's default accepts.
+   */
+  rateCeiling: 500,
 } as const;
 
 export interface RedriveFilter {

@@ -20,12 +20,12 @@ function toRestRedriveTask({ status, ...task }: RestDeadLetterRedriveTaskFragmen
 const taskPath = (taskId: string) => `/api/v1/dead-letter-queue/redrive-tasks/${encodeURIComponent(taskId)}`;
 
 /**
- * The body as published: the rate's bound is the service's DLQ_REDRIVE_MAX_RATE (500 unless configured), which the
- * operation enforces (400 naming `ratePerSecond`); the document states the highest value any configuration allows.
+ * The body as published: rates up to the ceiling (500); a deployment that lowers DLQ_REDRIVE_MAX_RATE refuses what is
+ * above its bound in the operation (400 naming `ratePerSecond`).
  */
 const startBody = redriveInputSchema({ defaultRate: 50, maxRate: REDRIVE_LIMITS.rateCeiling }).meta({
   description:
-    'Either filters (failureStatus, customerId, olderThanHours, reasonContains) or orderIds. ratePerSecond: 1–DLQ_REDRIVE_MAX_RATE (500 unless configured), default DLQ_REDRIVE_DEFAULT_RATE (50).',
+    'Either filters (failureStatus, customerId, olderThanHours, reasonContains) or orderIds. ratePerSecond: 1–DLQ_REDRIVE_MAX_RATE (500 unless lowered), default DLQ_REDRIVE_DEFAULT_RATE (50).',
 });
 
 const byTaskId = { taskId: 'taskId' };
