@@ -86,44 +86,51 @@ const count = (name: string, max: number) =>
  * made per configuration; REST publishes it with the ceiling (the resolver checks the configured bound again).
  */
 export function redriveInputSchema({ defaultRate, maxRate }: RedriveRates) {
-  return z
-    .strictObject({
-      failureStatus: nullable(failureStatus),
-      customerId: nullable(identifier),
-      olderThanHours: nullable(
-        z
-          .number()
-          .min(0, 'must not be negative')
-          .max(LIST_LIMITS.olderThanHoursMax, `must be at most ${LIST_LIMITS.olderThanHoursMax}`)
-          .meta({ description: 'Only entries moved to the queue more than this many hours ago (fractions allowed)' }),
-      ),
-      reasonContains: nullable(requiredText(REDRIVE_LIMITS.reasonContains).meta({ description: 'Case-insensitive part of the failure reason' })),
-      orderIds: nullable(
-        z
-          .array(z.string().min(1, 'must not be empty').max(64, 'must be at most 64 characters'))
-          .min(1, 'must name at least 1 order')
-          .max(REDRIVE_LIMITS.orderIds, `must name at most ${REDRIVE_LIMITS.orderIds} orders`)
-          .meta({ description: 'These entries instead of a filter (not with failureStatus, customerId, olderThanHours or reasonContains)' }),
-      ),
-      cap: count('At most this many entries (default 1000)', REDRIVE_LIMITS.capMax)
-        .nullish()
-        .transform((value) => value ?? REDRIVE_LIMITS.capDefault),
-      ratePerSecond: count(`Entries resolved per second (default ${defaultRate})`, maxRate)
-        .nullish()
-        .transform((value) => value ?? defaultRate),
-      notes: optionalText(REDRIVE_LIMITS.notes),
-    })
-    .superRefine((input, ctx) => {
-      if (input.orderIds === null) return;
-      const combined = FILTER_FIELDS.filter((field) => input[field] !== null);
-      if (combined.length) ctx.addIssue({ code: 'custom', path: ['orderIds'], message: `cannot be combined with ${combined.join(', ')}` });
-    })
-    .transform(({ cap, ratePerSecond, notes, orderIds, ...filter }): RedriveRequest => ({
-      filter: { ...filter, orderIds: orderIds && [...new Set(orderIds)] },
-      cap,
-      ratePerSecond,
-      notes,
-    }));
+  return (
+    z
+      .strictObject({
+        failureStatus: nullable(failureStatus),
+        customerId: nullable(identifier),
+        olderThanHours: nullable(
+          z
+            .number()
+            .min(0, 'must not be negative')
+            .max(LIST_LIMITS.olderThanHoursMax, `must be at most ${LIST_LIMITS.olderThanHoursMax}`)
+            .meta({ description: 'Only entries moved to the queue more than this many hours ago (fractions allowed)' }),
+        ),
+        reasonContains: nullable(requiredText(REDRIVE_LIMITS.reasonContains).meta({ description: 'Case-insensitive part of the failure reason' })),
+        orderIds: nullable(
+          z
+            .array(z.string().min(1, 'must not be empty').max(64, 'must be at most 64 characters'))
+            .min(1, 'must name at least 1 order')
+            .max(REDRIVE_LIMITS.orderIds, `must name at most ${REDRIVE_LIMITS.orderIds} orders`)
+            .meta({ description: 'These entries instead of a filter (not with failureStatus, customerId, olderThanHours or reasonContains)' }),
+        ),
+        cap: count('At most this many entries (default 1000)', REDRIVE_LIMITS.capMax)
+          .nullish()
+          .transform((value) => value ?? REDRIVE_LIMITS.capDefault),
+        ratePerSecond: count(`Entries resolved per second (default ${defaultRate})`, maxRate)
+          .nullish()
+          .transform((value) => value ?? defaultRate),
+        notes: optionalText(REDRIVE_LIMITS.notes),
+      })
+      .superRefine((input, ctx) => {
+        if (input.orderIds === null) return;
+        const combined = FILTER_FIELDS.filter((field) => input[field] !== null);
+        if (combined.length) ctx.addIssue({ code: 'custom', path: ['orderIds'], message: `cannot be combined with ${combined.join(', ')}` });
+      })
+      // The refinement as JSON Schema says it, for the OpenAPI document: with a list of order ids, the filters are null or absent.
+      .meta({
+        if: { required: ['orderIds'], properties: { orderIds: { type: 'array' } } },
+        then: { properties: Object.fromEntries(FILTER_FIELDS.map((field) => [field, { type: 'null' }])) },
+      })
+      .transform(({ cap, ratePerSecond, notes, orderIds, ...filter }): RedriveRequest => ({
+        filter: { ...filter, orderIds: orderIds && [...new Set(orderIds)] },
+        cap,
+        ratePerSecond,
+        notes,
+      }))
+  );
 }
 
 export function parseRedriveRequest(raw: unknown, rates: RedriveRates): RedriveRequest {
