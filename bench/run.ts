@@ -15,6 +15,7 @@ import { consoleTable, loadavgText, machine, writeMarkdown, type SectionResult }
 import { ServiceProcess, snapshotBuild } from './lib/service';
 import { addCreatesRelayOn, authCostSection, createsSection, readsSection, restSection, seedOrders } from './sections/api';
 import { dlqFeedScaleSection, dlqFeedSection, dlqStatsSection } from './sections/dlq';
+import { dlqRedriveSection } from './sections/dlq-redrive';
 import { drainSection, eventLatencySection, prepareBacklog } from './sections/events';
 import { listSection, prepareScaleStore, type ScaleStore } from './sections/list';
 
@@ -66,9 +67,12 @@ const LOAD = {
   scaleSubscribers: num('BENCH_SCALE_SUBSCRIBERS', 200),
   scaleMoveRate: num('BENCH_SCALE_MOVE_RATE', 20),
   scaleMoveSeconds: num('BENCH_SCALE_MOVE_S', 10),
+  /** Section 7: entries one bulk redrive resolves (at the default rate), and single-entry GETs measured with none running. */
+  redriveEntries: num('BENCH_REDRIVE_ENTRIES', 10_000),
+  redriveProbeN: num('BENCH_REDRIVE_PROBE_N', 300),
 };
 
-/** Only these sections (comma list of ids: reads, auth, creates, rest, dlq-feed, event-latency, drain, list, dlq-feed-scale, dlq-stats); a partial run does not touch docs/benchmarks.md. */
+/** Only these sections (comma list of ids: reads, auth, creates, rest, dlq-feed, event-latency, drain, list, dlq-feed-scale, dlq-stats, dlq-redrive); a partial run does not touch docs/benchmarks.md. */
 const ONLY = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',').map((id) => id.trim()) : null;
 
 /** Hard stop for the whole run: whatever happens, servers are stopped and the process ends. */
@@ -88,7 +92,7 @@ the GENERATED markers (figures, machine, notes). This introduction is written by
 
 \`\`\`bash
 npm run bench                                # the full run (builds first); see the run's duration below
-BENCH_ONLY=reads,rest npm run bench          # some sections only (ids: reads auth creates rest dlq-feed event-latency drain list dlq-feed-scale dlq-stats); leaves this file alone
+BENCH_ONLY=reads,rest npm run bench          # some sections only (ids: reads auth creates rest dlq-feed event-latency drain list dlq-feed-scale dlq-stats dlq-redrive); leaves this file alone
 BENCH_N=500 BENCH_REST_N=300 npm run bench   # smaller samples; every size and time limit is a BENCH_* variable (bench/run.ts, LOAD)
 \`\`\`
 
@@ -253,6 +257,7 @@ async function main(): Promise<number> {
         .catch(() => undefined);
     }
     await section('dlq-stats', '4b. DLQ stats and list at scale', () => dlqStatsSection(context));
+    await section('dlq-redrive', '7. DLQ bulk redrive', () => dlqRedriveSection(context));
   } catch (error) {
     failed = true;
     log(`bench aborted: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
