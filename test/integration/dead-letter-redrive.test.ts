@@ -465,3 +465,50 @@ describe('bulk redrive: a task survives kill -9 of the process running it', () =
     }
   }, 120_000);
 });
+
+describe('bulk redrive: the store failing under a task', () => {
+  // Failpoints are server-wide: they name the service's appName, so the test's own client is never hit.
+  const app = uniqueName('redrive-faults');
+  let service: RunningOrderService;
+  let admin: MongoClient;
+  const failures: Array<{ name: string; code: unknown }> = [];
+  const failPointOff = () => admin.db('admin').command({ configureFailPoint: 'failCommand', mode: 'off' });
+
+  beforeAll(async () => {
+    admin = await new MongoClient(TEST_MONGODB_URI, { appName: 'redrive-faults-test' }).connect();
+    await failPointOff();
+    service = await startTestService({
+      MONGODB_URI: `${TEST_MONGODB_URI}&appName=${app}&heartbeatFrequencyMS=500&monitorCommands=true`,
+      // Nothing else writes while the fault is on: the task's resolves meet it.
+      OUTBOX_RELAY_ENABLED: 'false',
+      ORDER_COUNTS_PROJECTOR_ENABLED: 'false',
+    });
+    service.services.mongo
+      .getClient()
+      .on('commandFailed', (event) => failures.push({ name: event.commandName, code: (event.failure as { code?: unknown }).code }));
+  });
+  afterAll(async () => {
+    await failPointOff().catch(() => undefined);
+    await service?.stop();
+    await admin?.close();
+  });
+
+  // 130 failures outlast the writer's attempts (12, each a transaction of up to 10): the write gives up (a 503 to a
+  // caller), and the task must try the entry again rather than count it failed.
+  it('a resolve the store keeps refusing for a while (WriteConflict) is tried again, not counted failed', async () => {
+    const db = () => service.services.mongo.db!;
+    const ids = await heldOrders(service, db, 3, { failureStatus: 'faulty' });
+    await admin
+      .db('admin')
+      .command({ configureFailPoint: 'failCommand', mode: { times: 130 }, data: { failCommands: ['update'], errorCode: 112, appName: app } });
+    try {
+      const task = await ok(service, START, { input: { failureStatus: 'faulty', ratePerSecond: 10 } });
+      const done = await waitForStatus(service, task.taskId, 'COMPLETED', 60_000);
+      expect(done).toMatchObject({ total: 3, done: 3, failed: 0, failures: [] });
+    } finally {
+      await failPointOff();
+    }
+    expect(failures.filter((failure) => failure.name === 'update' && failure.code === 112).length).toBeGreaterThanOrEqual(1);
+    for (const orderId of ids) expect(await ok(service, DLQ_ENTRY, { orderId })).toMatchObject({ resolved: true, resolution: 'MANUAL_RETRY' });
+  }, 90_000);
+});
