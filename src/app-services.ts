@@ -10,6 +10,7 @@ import type { LiveBus } from './events/live-bus';
 import type { DeadLetterFeed } from './use-cases/dead-letter-feed';
 import type { DeadLetterQueries } from './use-cases/dead-letter-queries';
 import type { DeadLetterQueue } from './use-cases/dead-letter-queue';
+import type { DeadLetterRedrives } from './use-cases/dead-letter-redrives';
 import type { OrderLifecycle } from './use-cases/order-lifecycle';
 import type { OrderQueries } from './use-cases/order-queries';
 import type { Reprocessing } from './use-cases/reprocessing';
@@ -29,6 +30,8 @@ export interface UseCases {
   deadLetterQueries: DeadLetterQueries;
   /** Live DLQ notices → the change each subscriber receives (computed once per notice). */
   deadLetterFeed: DeadLetterFeed;
+  /** Bulk redrive tasks of the DLQ (issue 13 §1). */
+  deadLetterRedrives: DeadLetterRedrives;
 }
 
 /** The use cases and shared parts of one service instance, for the servers that host them. */

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { REDRIVE_LIMITS } from './models/dead-letter-redrive';
 
 /**
  * The service's whole configuration, read once from the environment at start-up.
@@ -49,6 +50,11 @@ const envSchema = z.object({
   OUTBOX_RELAY_ENABLED: booleanFlag.default('true'),
   /** Off: this instance leaves folding changed orders into the order counts to the others (its totals stay exact). */
   ORDER_COUNTS_PROJECTOR_ENABLED: booleanFlag.default('true'),
+  /** Entries a bulk redrive resolves per second when the caller names no rate, and the highest rate a caller may ask for. */
+  DLQ_REDRIVE_DEFAULT_RATE: z.coerce.number().int().min(1).max(REDRIVE_LIMITS.rateCeiling).default(50),
+  DLQ_REDRIVE_MAX_RATE: z.coerce.number().int().min(1).max(REDRIVE_LIMITS.rateCeiling).default(500),
+  /** Off: this instance takes up no bulk redrive tasks (others run the ones it starts). */
+  DLQ_REDRIVE_RUNNER_ENABLED: booleanFlag.default('true'),
   /**
    * How often the one sweeping replica scans for events no relay was told about (a crashed replica's, a relay-less
    * replica's). Each replica publishes what it stores itself at once, so this bounds only those leftovers' delay. A sweep
@@ -139,6 +145,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const { SERVER_ADDR, ...rest } = parsed.data;
   if (rest.RETRY_MAX_DELAY < rest.RETRY_BASE_DELAY) {
     throw new ConfigError(['RETRY_MAX_DELAY: must not be shorter than RETRY_BASE_DELAY']);
+  }
+  if (rest.DLQ_REDRIVE_DEFAULT_RATE > rest.DLQ_REDRIVE_MAX_RATE) {
+    throw new ConfigError(['DLQ_REDRIVE_DEFAULT_RATE: must not be above DLQ_REDRIVE_MAX_RATE']);
   }
   if (rest.AUTH_MODE === 'off' && rest.NODE_ENV === 'production') {
     throw new ConfigError(['AUTH_MODE: off is for local experiments and is refused when NODE_ENV=production']);

@@ -32,6 +32,10 @@ import { DeadLetterQueries } from './use-cases/dead-letter-queries';
 import { DeadLetterQueue } from './use-cases/dead-letter-queue';
 import { DeadLetterRetention } from './use-cases/dead-letter-retention';
 import { DeadLetterRetentionJob } from './use-cases/dead-letter-retention-job';
+import { DeadLetterRedriveRunner } from './use-cases/dead-letter-redrive-runner';
+import { DeadLetterRedrives } from './use-cases/dead-letter-redrives';
+import { DeadLetterRedriveRepository } from './store/dead-letter-redrive.repository';
+import { RedriveProgressPublisher } from './events/redrive-progress';
 import { OrderLifecycle } from './use-cases/order-lifecycle';
 import { OrderQueries } from './use-cases/order-queries';
 import { OrderWriter } from './use-cases/order-writer';
@@ -69,6 +73,8 @@ export async function startOrderService(config: Config, logger: Logger, options:
   const deadLetterStats = new DeadLetterStatsRepository(mongo);
   await ensureIndexes([orders]);
   await deadLetterStats.ensureIndexes();
+  const redriveTasks = DeadLetterRedriveRepository.forConnection(mongo);
+  await redriveTasks.ensureIndexes();
   const idempotency = IdempotencyRepository.forConnection(mongo);
   await idempotency.init();
   await kafka.ensureTopics([
@@ -90,6 +96,10 @@ export async function startOrderService(config: Config, logger: Logger, options:
   const retentionJob = new DeadLetterRetentionJob(retention, dlqRetentionLease(mongo, relayOwner), logger, {
     intervalMs: config.DLQ_RETENTION_SWEEP_INTERVAL,
   });
+  const deadLetterQueue = new DeadLetterQueue(writer, metrics);
+  const redriveProgress = new RedriveProgressPublisher(kafka, logger);
+  const redriveRunner = new DeadLetterRedriveRunner(redriveTasks, deadLetterQueue, redriveProgress, relayOwner, metrics, logger);
+  const redriveRates = { defaultRate: config.DLQ_REDRIVE_DEFAULT_RATE, maxRate: config.DLQ_REDRIVE_MAX_RATE };
   const services: AppServices = {
     config,
     logger,
@@ -102,9 +112,10 @@ export async function startOrderService(config: Config, logger: Logger, options:
     orderLifecycle: new OrderLifecycle(writer, repository, config),
     reprocessing: new Reprocessing(writer, metrics, config),
     reprocessingQueries: new ReprocessingQueries(repository, new ReprocessingRepository(orders), config.MAX_RETRIES),
-    deadLetterQueue: new DeadLetterQueue(writer, metrics),
+    deadLetterQueue,
     deadLetterQueries,
     deadLetterFeed: new DeadLetterFeed(deadLetterQueries, () => pubSub.listenerCount(LIVE_CHANNELS.deadLetterQueueChanged) > 0),
+    deadLetterRedrives: new DeadLetterRedrives(redriveTasks, deadLetterEntries, redriveProgress, pubSub, redriveRates, () => redriveRunner.nudge()),
     idempotency,
     authenticator: createAuthenticator(config),
   };
@@ -115,6 +126,7 @@ export async function startOrderService(config: Config, logger: Logger, options:
   if (config.OUTBOX_RELAY_ENABLED) relay.start();
   if (config.ORDER_COUNTS_PROJECTOR_ENABLED) countProjector.start();
   retentionJob.start();
+  if (config.DLQ_REDRIVE_RUNNER_ENABLED) redriveRunner.start();
   const backlogGauges = startPeriodicRefresh(
     async () => {
       const { orders: pending, oldestAgeSeconds } = await relay.backlog();
@@ -157,6 +169,7 @@ export async function startOrderService(config: Config, logger: Logger, options:
       await apollo.stop(); // drains HTTP (in-flight requests finish) and closes subscriptions
       backlogGauges.stop();
       dlqGauges.stop();
+      await redriveRunner.stop(); // between two entries; its tasks' leases given back for another replica
       await retentionJob.stop(); // before the relay: it publishes the notices of the last retirements
       await relay.stop(); // publishes what the last requests stored
       await countProjector.stop();

@@ -16,8 +16,8 @@ export const SCOPE_DESCRIPTIONS: Record<Scope, string> = {
   'orders:write': 'create, modify and cancel orders',
   'orders:fulfil': 'validate, assign to a wave, pick, pack, ship, complete, record partial fulfilment, fulfil backorders',
   'reprocessing:write': 'record failed attempts, reset for retry, move to the dead letter queue',
-  'dlq:read': 'read dead letter queue entries and statistics; live DLQ feed',
-  'dlq:resolve': 'resolve dead letter queue entries',
+  'dlq:read': 'read dead letter queue entries and statistics, and bulk redrive tasks; live DLQ feed and redrive progress',
+  'dlq:resolve': 'resolve dead letter queue entries; start and cancel bulk redrives',
 };
 
 /** `Type.field` → what it needs. Every root field is listed (a test checks it), and fields that reach another area's data. */
@@ -29,6 +29,8 @@ export const FIELD_SCOPES: Record<string, FieldRequirement> = {
   'Query.deadLetterEntry': 'dlq:read',
   'Query.deadLetterEntries': 'dlq:read',
   'Query.deadLetterStats': 'dlq:read',
+  'Query.deadLetterRedriveTask': 'dlq:read',
+  'Query.deadLetterRedriveTasks': 'dlq:read',
   'Query.orderServiceInfo': AUTHENTICATED,
   // Federation: `_entities` needs the scope of each representation's type (ENTITY_SCOPES); `_service` is the SDL.
   'Query._entities': AUTHENTICATED,
@@ -49,9 +51,12 @@ export const FIELD_SCOPES: Record<string, FieldRequirement> = {
   'Mutation.resetOrderForRetry': 'reprocessing:write',
   'Mutation.moveOrderToDeadLetterQueue': 'reprocessing:write',
   'Mutation.resolveDeadLetterEntry': 'dlq:resolve',
+  'Mutation.startDeadLetterRedrive': 'dlq:resolve',
+  'Mutation.cancelDeadLetterRedrive': 'dlq:resolve',
 
   'Subscription.orderStatusChanged': 'orders:read',
   'Subscription.deadLetterQueueChanged': 'dlq:read',
+  'Subscription.deadLetterRedriveProgress': 'dlq:read',
 
   // The whole order behind a DLQ entry is order data (the entry keeps its own snapshot, `originalOrder`).
   'DeadLetterEntry.order': 'orders:read',

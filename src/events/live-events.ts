@@ -1,10 +1,12 @@
 import type { DeadLetterChangeKind } from '../models/dead-letter';
+import type { DeadLetterRedriveTask } from '../models/dead-letter-redrive';
 import type { DeadLetterEntry, Order } from '../models/order.types';
 
 /** Internal notices on the live topic; they feed GraphQL subscriptions and are not part of the public event catalogue. */
 export const LIVE_EVENT_TYPES = {
   orderStatusChanged: 'wms.order.internal.status-changed',
   deadLetterQueueChanged: 'wms.order.internal.dlq-changed',
+  deadLetterRedriveProgress: 'wms.order.internal.dlq-redrive-progress',
 } as const;
 
 export interface OrderStatusChangedNotice {
@@ -78,4 +80,16 @@ function reviveDates(value: unknown, key: string | null): unknown {
 export function readDeadLetterQueueChangedNotice(data: unknown): DeadLetterQueueChangedNotice {
   const notice = data as DeadLetterQueueChangedNotice;
   return { ...notice, entry: reviveDates(notice.entry, null) as DeadLetterEntry };
+}
+
+/** A bulk redrive task as it stood after one of its writes (src/events/redrive-progress.ts sends it). */
+export type DeadLetterRedriveProgressNotice = DeadLetterRedriveTask;
+
+const TASK_DATE_KEYS = ['createdAt', 'startedAt', 'finishedAt', 'cancelRequestedAt', 'updatedAt'] as const;
+
+/** A progress notice as it arrives from the live topic (JSON) back to the task. */
+export function readDeadLetterRedriveProgressNotice(data: unknown): DeadLetterRedriveProgressNotice {
+  const task = { ...(data as Record<string, unknown>) };
+  for (const key of TASK_DATE_KEYS) task[key] = typeof task[key] === 'string' ? new Date(task[key]) : null;
+  return task as unknown as DeadLetterRedriveProgressNotice;
 }

@@ -12,11 +12,13 @@ import { withTimeout } from '../store/mongo';
 export const LIVE_CHANNELS = {
   orderStatusChanged: 'ORDER_STATUS_CHANGED',
   deadLetterQueueChanged: 'DEAD_LETTER_QUEUE_CHANGED',
+  deadLetterRedriveProgress: 'DEAD_LETTER_REDRIVE_PROGRESS',
 } as const;
 
 const CHANNEL_BY_TYPE: Record<string, string> = {
   [LIVE_EVENT_TYPES.orderStatusChanged]: LIVE_CHANNELS.orderStatusChanged,
   [LIVE_EVENT_TYPES.deadLetterQueueChanged]: LIVE_CHANNELS.deadLetterQueueChanged,
+  [LIVE_EVENT_TYPES.deadLetterRedriveProgress]: LIVE_CHANNELS.deadLetterRedriveProgress,
 };
 
 /**

@@ -67,6 +67,8 @@ export interface DeadLetterResolution {
   notes: string | null;
   /** The caller (see resolverOf). */
   resolvedBy: string;
+  /** Set when a bulk redrive task resolves the entry: marks it as that task's (redrivenBy). */
+  redriveTaskId?: string;
 }
 
 /** Who resolved an entry when nobody can be told (no authenticated caller). */
@@ -83,8 +85,8 @@ export function resolverOf(claimed: string | null, caller: string | null): strin
   return caller ?? claimed ?? ANONYMOUS_RESOLVER;
 }
 
-export function resolveEntry(entry: DeadLetterEntry, { resolution, notes, resolvedBy }: DeadLetterResolution, now: Date): DeadLetterEntry {
-  return { ...entry, resolved: true, resolution, notes, resolvedBy, resolvedAt: now, updatedAt: now };
+export function resolveEntry(entry: DeadLetterEntry, { resolution, notes, resolvedBy, redriveTaskId }: DeadLetterResolution, now: Date): DeadLetterEntry {
+  return { ...entry, resolved: true, resolution, notes, resolvedBy, resolvedAt: now, updatedAt: now, ...(redriveTaskId ? { redriveTaskId } : {}) };
 }
 
 export const DEAD_LETTER_CHANGE_KINDS = ['added', 'resolved', 'retired'] as const;

@@ -79,7 +79,7 @@ const MAX_LINES = ORDER_LIMITS.lines;
 const MAX_QUANTITY = ORDER_LIMITS.quantity;
 const DATE_TIME_MESSAGE = 'expected an RFC 3339 date-time with offset, e.g. 2024-12-27T17:00:00Z';
 
-const identifier = z.string().regex(new RegExp(IDENTIFIER_PATTERN), IDENTIFIER_RULE);
+export const identifier = z.string().regex(new RegExp(IDENTIFIER_PATTERN), IDENTIFIER_RULE);
 
 /** Characters as JSON Schema's `maxLength` counts them (code points), not UTF-16 units as `String#length` does. */
 function characters(text: string): number {
@@ -95,7 +95,7 @@ const textOfAtMost = (max: number) => z.string().refine((text) => characters(tex
  * Trimmed text that must hold something, optionally of `allowed` characters only. Length and characters are checked
  * before trimming, so that the limits a published schema states (`maxLength`, `pattern`) are exactly the ones enforced.
  */
-const requiredText = (max: number, allowed?: { pattern: string; message: string }) => {
+export const requiredText = (max: number, allowed?: { pattern: string; message: string }) => {
   const text = textOfAtMost(max);
   return (allowed ? text.regex(new RegExp(allowed.pattern), allowed.message) : text)
     .regex(new RegExp(NOT_BLANK_PATTERN), 'must not be empty')
@@ -104,10 +104,10 @@ const requiredText = (max: number, allowed?: { pattern: string; message: string 
 };
 
 /** A failure status: required text without control characters (LABEL_PATTERN). */
-const failureStatus = requiredText(TEXT_LIMITS.failureStatus, { pattern: LABEL_PATTERN, message: 'must not contain control characters' });
+export const failureStatus = requiredText(TEXT_LIMITS.failureStatus, { pattern: LABEL_PATTERN, message: 'must not contain control characters' });
 
 /** Absent, null and blank all mean "not given", stored as null. */
-const optionalText = (max: number) =>
+export const optionalText = (max: number) =>
   textOfAtMost(max)
     .trim()
     .meta({ maxLength: max })
@@ -335,7 +335,7 @@ export function checkInput<Schema extends z.ZodType>(schema: Schema, raw: unknow
   return result.success ? { ok: true, value: result.data } : { ok: false, issues: toFieldIssues(result.error) };
 }
 
-function parseWith<Schema extends z.ZodType>(schema: Schema, raw: unknown): z.output<Schema> {
+export function parseWith<Schema extends z.ZodType>(schema: Schema, raw: unknown): z.output<Schema> {
   const result = checkInput(schema, raw);
   if (!result.ok) throw new InvalidInput(result.issues);
   return result.value;

@@ -114,6 +114,8 @@ export interface DeadLetterRecord {
   resolvedBy: string | null;
   resolvedAt: Date | null;
   notes: string | null;
+  /** The bulk redrive task that resolved it (src/models/dead-letter-redrive.ts); absent when resolved by hand. */
+  redriveTaskId?: string;
   /** When the order was moved to the DLQ. */
   createdAt: Date;
   updatedAt: Date;

@@ -104,6 +104,17 @@ export function createMetrics() {
       labelNames: ['resolution'] as const,
       registers: [registry],
     }),
+    redriveEntries: new Counter({
+      name: 'dlq_redrive_entries_total',
+      help: 'Entries dealt with by bulk redrive tasks on this replica: resolved (as manual_retry) or failed (could not be resolved)',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
+    redriveTasksRunning: new Gauge({
+      name: 'dlq_redrive_tasks_running',
+      help: 'Bulk redrive tasks this replica is running now',
+      registers: [registry],
+    }),
     dlqUnresolved: new Gauge({
       name: 'dlq_entries_unresolved',
       help: 'Dead letter queue entries waiting for a resolution (all tenants, read from the store)',

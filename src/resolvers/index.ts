@@ -1,5 +1,6 @@
 import type { NonEmptyArray } from 'type-graphql';
 import { deadLetterReferenceResolvers } from './dead-letter.reference';
+import { DeadLetterRedriveResolver } from './dead-letter-redrive.resolver';
 import { DeadLetterResolver } from './dead-letter.resolver';
 import { DeadLetterSubscription } from './dead-letter.subscription';
 import { orderReferenceResolvers } from './order.reference';
@@ -16,6 +17,7 @@ export const resolverClasses: NonEmptyArray<Function> = [
   ReprocessingResolver,
   DeadLetterResolver,
   DeadLetterSubscription,
+  DeadLetterRedriveResolver,
   ServiceInfoResolver,
 ];
 

@@ -67,7 +67,7 @@ const ERROR_RESPONSES: Record<string, { name: string; description: string; heade
     headers: { 'WWW-Authenticate': { description: 'Bearer challenge (RFC 6750)', schema: text } },
   },
   '403': { name: 'Forbidden', description: 'FORBIDDEN: the token lacks the scope this operation needs (details.requiredScope)' },
-  '404': { name: 'NotFound', description: 'NOT_FOUND: no such order (or no such endpoint)' },
+  '404': { name: 'NotFound', description: 'NOT_FOUND: no such order or redrive task (or no such endpoint)' },
   '409': {
     name: 'Conflict',
     description: 'CONFLICT: not allowed in the current status (details.currentStatus), or the Idempotency-Key is still in flight (Retry-After)',
@@ -95,13 +95,16 @@ const ERROR_RESPONSES: Record<string, { name: string; description: string; heade
 
 const WRITE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
+/** A path naming an order or a redrive task, which may not exist. */
+const namesAResource = (route: CompiledRoute) => route.path.includes(':orderId') || route.path.includes(':taskId');
+
 /**
  * The statuses a route can answer besides its success, from what it does. Any request may carry a body, which is
  * checked (413, 415) before the route looks at it, GETs included.
  */
 function errorStatuses(route: CompiledRoute): string[] {
   const statuses = ['400', '401', '403', '413', '415', '429', '500', '503'];
-  if (route.path.includes(':orderId')) statuses.push('404');
+  if (namesAResource(route)) statuses.push('404');
   if (WRITE.has(route.method)) statuses.push('409', '422');
   if (route.conditional) statuses.push('412');
   return statuses.sort();
@@ -109,7 +112,7 @@ function errorStatuses(route: CompiledRoute): string[] {
 
 const HEADERS = {
   ETag: { description: 'The order version as a strong entity tag, e.g. "3"', schema: { type: 'string', pattern: '^"[1-9][0-9]*"$' } },
-  Location: { description: 'Path of the created order', schema: text },
+  Location: { description: 'Path of the created order, or of the started redrive task', schema: text },
   IdempotentReplayed: {
     description: '`true` when this is the stored answer to an earlier request with the same Idempotency-Key',
     schema: { type: 'string', enum: ['true'] },
@@ -123,6 +126,7 @@ const headerParameter = (name: string, schema: z.ZodType) => {
 
 const PARAMETERS = {
   OrderId: { name: 'orderId', in: 'path', required: true, schema: toJsonSchema(orderIdParameter, 'input') },
+  TaskId: { name: 'taskId', in: 'path', required: true, description: 'A redrive task id', schema: { type: 'string', minLength: 1 } },
   IfMatch: headerParameter('If-Match', ifMatchHeader),
   IdempotencyKey: headerParameter('Idempotency-Key', idempotencyKeyHeader),
   CorrelationId: { name: 'X-WMS-Correlation-ID', in: 'header', description: 'Echoed on the response; generated when absent', schema: text },
@@ -176,6 +180,7 @@ function operation(route: CompiledRoute): OpenApiOperation {
     tags: [TAGS.find((tag) => route.path.startsWith(tag.prefix))!.name],
     parameters: [
       ...(route.path.includes(':orderId') ? [ref('parameters', 'OrderId')] : []),
+      ...(route.path.includes(':taskId') ? [ref('parameters', 'TaskId')] : []),
       ...(route.queryParameters ? queryParameters(route.queryParameters) : []),
       ...headers.map((name) => ref('parameters', name)),
     ],

@@ -1,5 +1,6 @@
 import { z } from 'zod/v4';
 import { BACKORDER_ID_PATTERN, ORDER_ID_PATTERN } from '../models/order-ids';
+import { REDRIVE_STATUSES } from '../models/dead-letter-redrive';
 import { BACKORDER_REASONS, BACKORDER_STATUSES, DLQ_RESOLUTIONS, ORDER_STATUSES, PRIORITIES } from '../models/order.types';
 
 /**
@@ -246,6 +247,50 @@ export const restDeadLetterPageSchema = published(
   z.strictObject({ data: z.array(restDeadLetterEntrySchema), total: count, limit: z.int().min(1), offset: count }),
   'DeadLetterPage',
   'One page of dead letter queue entries; total counts every match',
+);
+
+const redriveFailure = published(
+  z.strictObject({
+    orderId: z.string(),
+    code: z.string().meta({ description: 'ALREADY_RESOLVED (resolved by someone else meanwhile), NOT_FOUND, CONFLICT, …' }),
+    message: z.string(),
+  }),
+  'DeadLetterRedriveFailure',
+);
+
+export const restDeadLetterRedriveTaskSchema = published(
+  z.strictObject({
+    taskId: z.string(),
+    status: z.enum(REDRIVE_STATUSES),
+    filter: z.strictObject({
+      failureStatus: z.string().nullable(),
+      customerId: z.string().nullable(),
+      olderThanHours: z.number().min(0).nullable(),
+      reasonContains: z.string().nullable(),
+      orderIds: z.array(z.string()).nullable(),
+    }),
+    cap: z.int().min(1),
+    ratePerSecond: z.int().min(1),
+    total: count.meta({ description: 'Entries selected when the task was started' }),
+    done: count.meta({ description: 'Entries the task resolved (as manual_retry, by the actor)' }),
+    failed: count.meta({ description: 'Entries it could not resolve; done + failed = total once completed' }),
+    failures: z.array(redriveFailure).meta({ description: 'The first 100 failures' }),
+    actor: z.string(),
+    notes: z.string().nullable(),
+    createdAt: dateTime,
+    startedAt: dateTime.nullable(),
+    finishedAt: dateTime.nullable(),
+    cancelRequestedAt: dateTime.nullable(),
+  }),
+  'DeadLetterRedriveTask',
+  'A bulk redrive of dead letter queue entries',
+);
+export type RestDeadLetterRedriveTask = z.output<typeof restDeadLetterRedriveTaskSchema>;
+
+export const restDeadLetterRedriveTaskPageSchema = published(
+  z.strictObject({ data: z.array(restDeadLetterRedriveTaskSchema), total: count, limit: z.int().min(1), offset: count }),
+  'DeadLetterRedriveTaskPage',
+  'One page of redrive tasks, newest first',
 );
 
 export const restErrorSchema = published(

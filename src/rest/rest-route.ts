@@ -48,7 +48,7 @@ export interface RestRoute<TData, TVariables> {
   /** The operation takes `expectedVersion`, so the route honours If-Match; elsewhere If-Match is refused, never ignored. */
   conditional?: boolean;
   /** The success answer as published: its status, the representation (rest-representations.ts) and its headers. */
-  answer: { status: 200 | 201; schema: z.ZodType; headers?: ReadonlyArray<'ETag' | 'Location'> };
+  answer: { status: 200 | 201 | 202; schema: z.ZodType; headers?: ReadonlyArray<'ETag' | 'Location'> };
   variables(request: RestRequest): TVariables;
   /**
    * The REST field each operation variable comes from, for the domain's own refusals (a rule that needs the order or

@@ -1,5 +1,6 @@
 import { registerEnumType } from 'type-graphql';
 import { DEAD_LETTER_CHANGE_KINDS, type DeadLetterChangeKind } from '../models/dead-letter';
+import { REDRIVE_STATUSES, type RedriveStatus } from '../models/dead-letter-redrive';
 import {
   BACKORDER_REASONS,
   BACKORDER_STATUSES,
@@ -62,3 +63,9 @@ export const DeadLetterChangeKindEnum = graphqlEnum(DEAD_LETTER_CHANGE_KINDS, {
   },
 });
 export type DeadLetterChangeKindEnum = DeadLetterChangeKind;
+
+export const DeadLetterRedriveStatusEnum = graphqlEnum(REDRIVE_STATUSES, {
+  name: 'DeadLetterRedriveStatus',
+  description: 'Where a bulk redrive task is: QUEUED → RUNNING → COMPLETED or CANCELLED',
+});
+export type DeadLetterRedriveStatusEnum = RedriveStatus;

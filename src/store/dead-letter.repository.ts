@@ -1,6 +1,7 @@
 import type { FilterQuery } from 'mongoose';
 import { olderThanCutoff } from '../models/dead-letter';
 import { counterKey, type DeadLetterCounters } from '../models/dead-letter-stats';
+import type { RedriveFilter } from '../models/dead-letter-redrive';
 import type { DeadLetterListQuery } from '../models/order.input';
 import type { DeadLetterQueueItem } from '../models/order.types';
 import type { OrderDoc, OrderModel } from './order.document';
@@ -65,6 +66,42 @@ export class DeadLetterRepository {
   }
 
   /**
+   * The entries a bulk redrive takes (at most `cap`): unresolved ones matching the filter, newest first, through the
+   * same indexes as the list; `reasonContains` is a case-insensitive match over the entries those select. Explicit
+   * order ids keep their order, and only the tenant's unresolved entries among them are taken.
+   */
+  async selectForRedrive(tenantId: string, filter: RedriveFilter, cap: number, now: Date): Promise<string[]> {
+    if (filter.orderIds) {
+      const found = await this.model
+        .find({ _id: { $in: filter.orderIds } }, { _id: 0, orderId: 1, tenantId: 1, 'deadLetter.resolved': 1 })
+        .lean<Array<{ orderId: string; tenantId: string; deadLetter: { resolved: boolean } | null }>>();
+      const open = new Set(found.filter((entry) => entry.tenantId === tenantId && entry.deadLetter?.resolved === false).map((entry) => entry.orderId));
+      return filter.orderIds.filter((orderId) => open.has(orderId)).slice(0, cap);
+    }
+    const query: FilterQuery<OrderDoc> = { tenantId, 'deadLetter.resolved': false, 'deadLetter.createdAt': HAS_ENTRY };
+    if (filter.failureStatus !== null) query['deadLetter.failureStatus'] = filter.failureStatus;
+    if (filter.customerId !== null) query.customerId = filter.customerId;
+    if (filter.olderThanHours !== null) query['deadLetter.createdAt'] = { ...HAS_ENTRY, $lt: olderThanCutoff(now, filter.olderThanHours) };
+    if (filter.reasonContains !== null) query['deadLetter.failureReason'] = { $regex: escapeRegExp(filter.reasonContains), $options: 'i' };
+    // The index of the most selective equality, named: SecantusDB plans by the filter's shape and scans the collection
+    // for shapes no index matches field for field (resolved + failure status, a reason pattern); the others are filtered
+    // on the entries that index range holds.
+    const index =
+      filter.failureStatus !== null
+        ? { tenantId: 1, 'deadLetter.failureStatus': 1, 'deadLetter.createdAt': -1, orderId: -1 }
+        : filter.customerId !== null
+          ? { tenantId: 1, customerId: 1, 'deadLetter.createdAt': -1, orderId: -1 }
+          : { tenantId: 1, 'deadLetter.resolved': 1, 'deadLetter.createdAt': -1, orderId: -1 };
+    const selected = await this.model
+      .find(query, { _id: 0, orderId: 1 })
+      .sort({ 'deadLetter.createdAt': -1, orderId: -1 })
+      .hint(index)
+      .limit(cap)
+      .lean<Array<{ orderId: string }>>();
+    return selected.map((entry) => entry.orderId);
+  }
+
+  /**
    * The queue's counters recounted from the entries themselves, in one aggregation: what the kept counters
    * (dead-letter-stats.repository.ts) must always equal. It reads every entry of the tenant: for checks, not requests.
    */
@@ -123,4 +160,9 @@ export class DeadLetterRepository {
     // Moved after `now` by a replica whose clock is ahead.
     return oldestIn({ $gt: new Date(from - 1) });
   }
+}
+
+/** The text as a pattern that matches exactly it (the caller's text is never read as a regular expression). */
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -1,5 +1,6 @@
 import type { DlqResolutionInput } from '../models/order.input';
 import { resolverOf } from '../models/dead-letter';
+import { redrivenBy } from '../models/dead-letter-redrive';
 import { resolveDeadLetter } from '../models/order.reprocessing';
 import { decisionContext } from './decision-context';
 import type { Order } from '../models/order.types';
@@ -14,10 +15,24 @@ export class DeadLetterQueue {
     private readonly metrics: Metrics,
   ) {}
 
-  async resolve(request: RequestContext, orderId: string, input: DlqResolutionInput): Promise<Order> {
-    const resolution = { resolution: input.resolution, notes: input.notes, resolvedBy: resolverOf(input.resolvedBy, request.userId) };
-    const order = await this.writer.change(orderId, request, (current) => resolveDeadLetter(current, resolution, decisionContext(request)));
-    this.metrics.dlqResolutions.inc({ resolution: input.resolution });
+  /**
+   * `redrive`: the bulk redrive task resolving the entry. Its id is stored on the resolution, and an entry the task
+   * already resolved (before a crash, or by a replica that lost the task's lease) is left as it is — decided on the
+   * order as loaded for the write, so the check and the resolution cannot be separated by another writer.
+   */
+  async resolve(request: RequestContext, orderId: string, input: DlqResolutionInput, redrive?: { taskId: string }): Promise<Order> {
+    const resolution = {
+      resolution: input.resolution,
+      notes: input.notes,
+      resolvedBy: resolverOf(input.resolvedBy, request.userId),
+      ...(redrive ? { redriveTaskId: redrive.taskId } : {}),
+    };
+    let resolved = false;
+    const order = await this.writer.change(orderId, request, (current) => {
+      resolved = !(redrive && redrivenBy(current, redrive.taskId));
+      return resolved ? resolveDeadLetter(current, resolution, decisionContext(request)) : null;
+    });
+    if (resolved) this.metrics.dlqResolutions.inc({ resolution: input.resolution });
     return order;
   }
 }

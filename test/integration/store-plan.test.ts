@@ -1,5 +1,7 @@
 import type { CommandStartedEvent, Document } from 'mongodb';
 import mongoose, { type Connection } from 'mongoose';
+import type { RedriveFilter } from '../../src/models/dead-letter-redrive';
+import { DeadLetterRedriveRepository } from '../../src/store/dead-letter-redrive.repository';
 import { DeadLetterStatsRepository } from '../../src/store/dead-letter-stats.repository';
 import { DeadLetterRepository } from '../../src/store/dead-letter.repository';
 import { ReprocessingRepository } from '../../src/store/reprocessing.repository';
@@ -185,6 +187,49 @@ describe('query plans of every read on the real store', () => {
   it('an order, and the order of a backorder', async () => {
     expectIndexed(await plansOf(() => orders.findById(TENANT, 'ORD-PLAN00000003')));
     expectIndexed(await plansOf(() => orders.findOrderIdByBackorder(TENANT, 'BO-PLAN14')));
+  });
+
+  const redriveFilters: Array<[string, Partial<RedriveFilter>]> = [
+    ['every unresolved entry', {}],
+    ['failure status', { failureStatus: 'picking' }],
+    ['customer', { customerId: 'CUST-0' }],
+    ['older than', { olderThanHours: 0.001 }],
+    ['reason contains', { reasonContains: 'station' }],
+    ['order ids', { orderIds: ['ORD-PLAN00000005', 'ORD-PLAN00000010'] }],
+  ];
+  it.each(redriveFilters)('the entries a bulk redrive selects (%s)', async (_name, filter) => {
+    const full: RedriveFilter = { failureStatus: null, customerId: null, olderThanHours: null, reasonContains: null, orderIds: null, ...filter };
+    expectIndexed(await plansOf(() => deadLetters.selectForRedrive(TENANT, full, 1000, new Date())));
+  });
+
+  it("redrive tasks: the tenant's newest first with their total, one by id, the runnable ones", async () => {
+    const tasks = DeadLetterRedriveRepository.forConnection(connection);
+    await tasks.ensureIndexes();
+    const task = (taskId: string, status: 'queued' | 'completed') => ({
+      taskId,
+      tenantId: TENANT,
+      status,
+      filter: { failureStatus: null, customerId: null, olderThanHours: null, reasonContains: null, orderIds: null },
+      cap: 10,
+      ratePerSecond: 10,
+      total: 1,
+      position: 0,
+      done: 0,
+      failed: 0,
+      failures: [],
+      actor: 'plans',
+      notes: null,
+      createdAt: new Date(),
+      startedAt: null,
+      finishedAt: null,
+      cancelRequestedAt: null,
+      updatedAt: new Date(),
+      revision: 1,
+    });
+    for (let i = 0; i < 6; i += 1) await tasks.insert(task(`task-${i}`, i % 2 ? 'queued' : 'completed'), ['ORD-PLAN00000005']);
+    expectIndexed(await plansOf(() => tasks.list(TENANT, 20, 0)));
+    expectIndexed(await plansOf(() => tasks.find(TENANT, 'task-1')));
+    expectIndexed(await plansOf(() => tasks.findRunnable(new Date(), 4)));
   });
 
   it('finds what the plans promise', async () => {

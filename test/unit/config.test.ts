@@ -38,6 +38,17 @@ describe('loadConfig', () => {
     }
   });
 
+  it('reads the bulk redrive rates: 50 and 500 by default; the maximum may be lowered, not raised, and the default not above it', () => {
+    expect(loadConfig(required)).toMatchObject({ DLQ_REDRIVE_DEFAULT_RATE: 50, DLQ_REDRIVE_MAX_RATE: 500, DLQ_REDRIVE_RUNNER_ENABLED: true });
+    expect(loadConfig({ ...required, DLQ_REDRIVE_DEFAULT_RATE: '5', DLQ_REDRIVE_MAX_RATE: '10' })).toMatchObject({
+      DLQ_REDRIVE_DEFAULT_RATE: 5,
+      DLQ_REDRIVE_MAX_RATE: 10,
+    });
+    expect(() => loadConfig({ ...required, DLQ_REDRIVE_MAX_RATE: '501' })).toThrow(/DLQ_REDRIVE_MAX_RATE/);
+    expect(() => loadConfig({ ...required, DLQ_REDRIVE_MAX_RATE: '0' })).toThrow(/DLQ_REDRIVE_MAX_RATE/);
+    expect(() => loadConfig({ ...required, DLQ_REDRIVE_DEFAULT_RATE: '60', DLQ_REDRIVE_MAX_RATE: '50' })).toThrow(/DLQ_REDRIVE_DEFAULT_RATE/);
+  });
+
   it('needs no key with AUTH_MODE=off (outside production), and reads CORS_ORIGINS as a list', () => {
     const config = loadConfig({
       MONGODB_URI: 'mongodb://x',

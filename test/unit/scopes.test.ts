@@ -62,6 +62,10 @@ describe('the scope table', () => {
       'GET /dead-letter-queue/stats': 'dlq:read',
       'GET /dead-letter-queue/:orderId': 'dlq:read',
       'PATCH /dead-letter-queue/:orderId/resolve': 'dlq:resolve',
+      'POST /dead-letter-queue/redrive': 'dlq:resolve',
+      'GET /dead-letter-queue/redrive-tasks': 'dlq:read',
+      'GET /dead-letter-queue/redrive-tasks/:taskId': 'dlq:read',
+      'POST /dead-letter-queue/redrive-tasks/:taskId/cancel': 'dlq:resolve',
     };
     const actual = Object.fromEntries(restRoutes.map((route) => [`${route.method} ${route.path}`, restRouteScopes(route).join(' ')]));
     expect(actual).toEqual(expected);
