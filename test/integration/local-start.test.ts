@@ -179,6 +179,11 @@ describe('npm start (local SecantusDB and Kafka) keeps its data across a kill -9
     const token = await localToken(env, ['--sub', 'local-dev', '--tenant', 'default', '--scope', 'all']);
     expect(token).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
     authorization = `Bearer ${token}`;
+    // The console's one-click dev sign-in signs with that same local key: its token is accepted too.
+    const devSession = await fetch(`${url}/console/dev-session`, { method: 'POST' });
+    expect(devSession.status).toBe(200);
+    const { token: devToken } = (await devSession.json()) as { token: string };
+    expect((await rest({ url }, 'GET', '/dead-letter-queue/stats', { headers: { authorization: `Bearer ${devToken}` } })).status).toBe(200);
     // Batch 1: written, then the test waits (a while) for its events to be on the topic.
     const first = [await create(), await create(), await create()];
     await change(first[0], 'PUT', '/validate', undefined, 'wms.order.validated');
