@@ -121,6 +121,8 @@ const envSchema = z.object({
   DLQ_RETENTION: durationMs.default('30d'),
   /** How often the one replica holding the `dlq-retention` lease looks for entries past the retention. */
   DLQ_RETENTION_SWEEP_INTERVAL: durationMs.pipe(z.number().min(100, 'must be at least 100ms')).default('1m'),
+  /** Off: this instance leaves the retention's sweeps to the others. */
+  DLQ_RETENTION_ENABLED: booleanFlag.default('true'),
   SHUTDOWN_GRACE_PERIOD: durationMs.default('10s'),
   /** Lets a load balancer see the service as not ready before connections start closing. */
   SHUTDOWN_DRAIN_DELAY: durationMs.default('0ms'),

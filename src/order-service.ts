@@ -125,7 +125,7 @@ export async function startOrderService(config: Config, logger: Logger, options:
   await liveFeed.start();
   if (config.OUTBOX_RELAY_ENABLED) relay.start();
   if (config.ORDER_COUNTS_PROJECTOR_ENABLED) countProjector.start();
-  retentionJob.start();
+  if (config.DLQ_RETENTION_ENABLED) retentionJob.start();
   if (config.DLQ_REDRIVE_RUNNER_ENABLED) redriveRunner.start();
   const backlogGauges = startPeriodicRefresh(
     async () => {

@@ -1,20 +1,17 @@
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Document } from 'mongodb';
 import { chromium, type Browser } from 'playwright-core';
 import { benchAuthorization } from '../lib/auth';
-import { graphql } from '../lib/http';
-import { createOrder } from '../lib/orders';
+import { APP_DIR } from '../lib/infra';
+import { foldedText } from '../lib/orders';
 import { rowOf, type Row, type SectionResult } from '../lib/report';
-import { insertInBatches, seededText } from '../lib/seed';
+import { seededText } from '../lib/seed';
 import { ServiceProcess } from '../lib/service';
-import { waitUntil } from '../lib/stats';
-import { seededEntry } from './dlq';
+import { seedDeadLetterStore, type CounterRules } from './dlq';
 import type { BenchContext } from '../run';
 
 const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const MOVE = `mutation Move($orderId: ID!, $failureStatus: String!, $failureReason: String!) {
-  moveOrderToDeadLetterQueue(orderId: $orderId, failureStatus: $failureStatus, failureReason: $failureReason) { orderId } }`;
-
 const progress = (what: string) => process.stderr.write(`[bench console] ${what}\n`);
 
 /**
@@ -30,26 +27,16 @@ export async function consoleSection(context: BenchContext): Promise<SectionResu
     return { id: 'console', title, rows: [], notes: [], notMeasured: `no Chromium at ${CHROMIUM_PATH} (apt-get install chromium)` };
   const database = 'bench_console';
   const service = await ServiceProcess.start('console', { MONGODB_DATABASE: database });
-  const orders = context.mongo.db(database).collection<Document>('orders');
+  const db = context.mongo.db(database);
+  const orders = db.collection<Document>('orders');
   let browser: Browser | null = null;
   const notes: string[] = [];
   const rows: Row[] = [];
   try {
-    const firstId = await createOrder(service.url, 0);
-    await graphql(service.url, MOVE, { orderId: firstId, failureStatus: 'picking', failureReason: 'bench: station offline' });
-    const template = await waitUntil(
-      'the moved order published',
-      async () => {
-        const doc = await orders.findOne({ _id: firstId as unknown as Document['_id'] });
-        return doc?.deadLetter && doc.outboxPending === false ? doc : undefined;
-      },
-      30_000,
-      100,
-    );
-    const now = Date.now();
-    const seeded = await insertInBatches(orders, size - 1, (index) => seededEntry(template, index + 1, now), { parallel: context.load.seedParallel });
+    const rules = require(join(APP_DIR, 'dist', 'models', 'dead-letter-stats.js')) as CounterRules;
+    const { seeded, folded } = await seedDeadLetterStore(context, service, orders, db.collection<Document>('dead_letter_stats'), rules, size);
     progress(`seeded ${seededText(seeded)}`);
-    notes.push(`Seeded ${seededText(seeded)}; the list's counts come from the entries (the statistics tiles' counters were not seeded).`);
+    notes.push(`Seeded ${seededText(seeded)} (as 4b: copies of one entry the service moved, with their counters); ${foldedText(folded)}.`);
 
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
     const token = benchAuthorization().replace(/^Bearer /, '');

@@ -368,7 +368,7 @@ const RESOLUTIONS = ['manual_retry', 'cancelled', 'escalated'] as const;
  * A DLQ entry varied from the template (an order the service moved to the DLQ): failure status, resolution (30 %
  * resolved), retries 0–5 with their history, age up to 30 days, 500 customers.
  */
-export function seededEntry(template: Document, index: number, now: number): Document {
+function seededEntry(template: Document, index: number, now: number): Document {
   const orderId = newOrderId();
   const createdAt = new Date(now - ((index * 7919) % (30 * 24 * 60)) * 60_000 - (index % 59_999));
   const orderCreatedAt = new Date(createdAt.getTime() - 3_600_000);

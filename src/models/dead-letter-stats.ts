@@ -1,3 +1,4 @@
+import type { DeadLetterListQuery } from './order.input';
 import { DLQ_RESOLUTIONS, type DeadLetterEntry, type DlqResolution } from './order.types';
 
 /**
@@ -90,6 +91,26 @@ export function statsFromCounters(counters: DeadLetterCounters, oldestUnresolved
     oldestUnresolvedAt: counters.unresolved > 0 ? oldestUnresolvedAt : null,
     averageRetries: counters.total === 0 ? 0 : Math.round((counters.retrySum / counters.total) * 100) / 100,
   };
+}
+
+type DeadLetterListFilter = Pick<DeadLetterListQuery, 'resolved' | 'failureStatus' | 'customerId' | 'olderThanHours'>;
+
+/**
+ * Whether the counters tell how many entries a DLQ list filter matches: not with a customer or an age filter, nor for a
+ * failure status over resolved entries (the counters keep failure statuses of unresolved entries only).
+ */
+export function countersCanCount(filter: DeadLetterListFilter): boolean {
+  return filter.customerId === null && filter.olderThanHours === null && (filter.failureStatus === null || filter.resolved === false);
+}
+
+/**
+ * How many entries a filter the counters can count (countersCanCount) matches. They count the entries the list reads
+ * (the orders' current entries), so the two agree.
+ */
+export function countedListTotal(counters: DeadLetterCounters, filter: DeadLetterListFilter): number {
+  if (filter.failureStatus !== null) return counters.byStatus[counterKey(filter.failureStatus)] ?? 0;
+  if (filter.resolved === null) return counters.total;
+  return filter.resolved ? counters.total - counters.unresolved : counters.unresolved;
 }
 
 /** A field-name-safe form of free text: `.` and `$` have meaning in MongoDB field paths, `%` escapes them. */

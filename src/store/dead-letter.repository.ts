@@ -34,8 +34,16 @@ export class DeadLetterRepository {
     return found.filter((entry) => entry.tenantId === tenantId && entry.deadLetter != null);
   }
 
-  /** Newest first (moved to the DLQ most recently), ties by order id; `total` counts every match. */
-  async list(tenantId: string, query: DeadLetterListQuery, now: Date): Promise<{ entries: DeadLetterQueueItem[]; total: number }> {
+  /**
+   * Newest first (moved to the DLQ most recently), ties by order id; `total` counts every match, unless the caller
+   * already knows it (`knownTotal`, from the kept counters).
+   */
+  async list(
+    tenantId: string,
+    query: DeadLetterListQuery,
+    now: Date,
+    knownTotal: number | null = null,
+  ): Promise<{ entries: DeadLetterQueueItem[]; total: number }> {
     const filter: FilterQuery<OrderDoc> = { tenantId, 'deadLetter.createdAt': HAS_ENTRY };
     if (query.resolved !== null) filter['deadLetter.resolved'] = query.resolved;
     if (query.failureStatus !== null) filter['deadLetter.failureStatus'] = query.failureStatus;
@@ -48,7 +56,7 @@ export class DeadLetterRepository {
         .skip(query.offset)
         .limit(query.limit)
         .lean<DeadLetterQueueItem[]>(),
-      this.model.countDocuments(filter),
+      knownTotal ?? this.model.countDocuments(filter),
     ]);
     return { entries, total };
   }

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Metrics } from '../observability/metrics';
-import { untraced } from '../observability/tracing';
+import { BackgroundLoop } from '../background-loop';
 import type { OrderCountsRepository } from './order-counts.repository';
 import type { ReplicaLease } from './replica-lease';
 
@@ -25,9 +25,7 @@ const DEFAULTS: OrderCountProjectorOptions = { idleMs: 100, batchSize: 500 };
  * it lags; a replica that dies mid-batch leaves nothing half done (each batch is one transaction).
  */
 export class OrderCountProjector {
-  private timer: NodeJS.Timeout | null = null;
-  private pass: Promise<void> | null = null;
-  private stopped = false;
+  private readonly loop = new BackgroundLoop(() => this.run());
   private renewedAt = 0;
   private readonly options: OrderCountProjectorOptions;
 
@@ -42,33 +40,23 @@ export class OrderCountProjector {
   }
 
   start(): void {
-    this.stopped = false;
-    this.schedule(0);
+    this.loop.start();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.pass;
+    await this.loop.stop();
     await this.lease.release().catch(() => undefined);
   }
 
-  private schedule(delayMs: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.pass = untraced(() => this.run()).finally(() => (this.pass = null));
-    }, delayMs);
-    this.timer.unref();
-  }
-
-  private async run(): Promise<void> {
+  /** One pass; the delay before the next. */
+  private async run(): Promise<number> {
     let next = this.options.idleMs;
     try {
       if (await this.holdsLease()) {
         await this.counts.backfill();
         // A pass that read as many as it may read leaves more behind: the next starts at once.
         const passLimit = PASS_BATCHES * this.options.batchSize;
-        while (!this.stopped && (await this.holdsLease())) {
+        while (!this.loop.isStopped && (await this.holdsLease())) {
           const { read, folded } = await this.counts.project(this.options.batchSize, passLimit);
           this.metrics.orderCountsBacklog.set(read);
           this.metrics.orderCountsFolded.inc(folded);
@@ -82,7 +70,7 @@ export class OrderCountProjector {
       this.metrics.orderCountsFailedPasses.inc({ reason: (error as { codeName?: string }).codeName ?? (error as Error).name ?? 'unknown' });
       next = Math.max(next, 1_000);
     }
-    this.schedule(next);
+    return next;
   }
 
   private async holdsLease(): Promise<boolean> {

@@ -1,4 +1,4 @@
-import { statsFromCounters, type DeadLetterStats } from '../models/dead-letter-stats';
+import { countedListTotal, countersCanCount, statsFromCounters, type DeadLetterStats } from '../models/dead-letter-stats';
 import type { DeadLetterListQuery } from '../models/order.input';
 import { DeadLetterEntryNotFound } from '../models/order.errors';
 import type { DeadLetterQueueItem } from '../models/order.types';
@@ -44,8 +44,13 @@ export class DeadLetterQueries {
     return new Map(entries.map((entry) => [entry.orderId, entry]));
   }
 
+  /**
+   * A page of entries and how many match. The count comes from the kept counters when they can tell (the queue's
+   * default views: all, unresolved, resolved, unresolved of one failure status): a count of the entries reads every match.
+   */
   async list(request: RequestContext, query: DeadLetterListQuery): Promise<DeadLetterPage> {
-    const { entries, total } = await this.deadLetters.list(request.tenantId, query, new Date());
+    const counted = countersCanCount(query) ? countedListTotal((await this.counters.read(request.tenantId)).counters, query) : null;
+    const { entries, total } = await this.deadLetters.list(request.tenantId, query, new Date(), counted);
     return { entries, total, limit: query.limit, offset: query.offset };
   }
 

@@ -6,6 +6,7 @@ import type { RedriveProgressSink } from '../events/redrive-progress';
 import type { Metrics } from '../observability/metrics';
 import type { RequestContext } from '../observability/request-context';
 import { untraced } from '../observability/tracing';
+import { BackgroundLoop } from '../background-loop';
 import type { ClaimedTask, DeadLetterRedriveRepository } from '../store/dead-letter-redrive.repository';
 import type { DeadLetterQueue } from './dead-letter-queue';
 
@@ -40,10 +41,11 @@ function isRetryable(error: unknown): boolean {
  * resolved after it are recognised by their mark (redrivenBy), never resolved again.
  */
 export class DeadLetterRedriveRunner {
-  private timer: NodeJS.Timeout | null = null;
-  private scanning: Promise<void> | null = null;
+  private readonly loop = new BackgroundLoop(async () => {
+    await this.scan();
+    return this.options.scanMs;
+  });
   private readonly running = new Map<string, Promise<void>>();
-  private stopped = true;
   private readonly options: RedriveRunnerOptions;
 
   constructor(
@@ -59,33 +61,18 @@ export class DeadLetterRedriveRunner {
   }
 
   start(): void {
-    this.stopped = false;
-    this.schedule(0);
+    this.loop.start();
   }
 
   /** A task was just queued here: look now rather than at the next scan. */
   nudge(): void {
-    if (!this.stopped && !this.scanning) this.schedule(0);
+    this.loop.wake();
   }
 
   /** Stops between entries; each run checkpoints and gives its lease back, so another replica continues at once. */
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.scanning;
+    await this.loop.stop();
     await Promise.all(this.running.values());
-  }
-
-  private schedule(delayMs: number): void {
-    if (this.stopped) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.scanning = untraced(() => this.scan()).finally(() => {
-        this.scanning = null;
-        this.schedule(this.options.scanMs);
-      });
-    }, delayMs);
-    this.timer.unref();
   }
 
   private async scan(): Promise<void> {
@@ -94,7 +81,7 @@ export class DeadLetterRedriveRunner {
       if (free <= 0) return;
       const now = new Date();
       for (const taskId of await this.tasks.findRunnable(now, free + this.running.size)) {
-        if (this.stopped || this.running.size >= this.options.maxTasks || this.running.has(taskId)) continue;
+        if (this.loop.isStopped || this.running.size >= this.options.maxTasks || this.running.has(taskId)) continue;
         const claimed = await this.tasks.claim(taskId, this.owner, this.options.leaseMs, now);
         if (!claimed) continue; // another replica was quicker
         const run = untraced(() => this.run(claimed)).finally(() => this.running.delete(taskId));
@@ -124,7 +111,7 @@ export class DeadLetterRedriveRunner {
       for (;;) {
         const wait = dueAt(runStartedAt, entryOfRun, task.ratePerSecond) - Date.now();
         if (wait > 0) await sleep(wait);
-        if (this.stopped) {
+        if (this.loop.isStopped) {
           await checkpoint();
           await this.tasks.release(taskId, this.owner);
           return;
@@ -176,7 +163,7 @@ export class DeadLetterRedriveRunner {
         return { kind: 'done' };
       } catch (error) {
         if (!isRetryable(error)) return { kind: 'failed', failure: failureOf(orderId, error) };
-        if (attempt >= RETRYABLE_ATTEMPTS || this.stopped) throw error;
+        if (attempt >= RETRYABLE_ATTEMPTS || this.loop.isStopped) throw error;
         await sleep(Math.min(2_000, 100 * 2 ** attempt));
       }
     }

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { untraced } from '../observability/tracing';
+import { BackgroundLoop } from '../background-loop';
 import type { ReplicaLease } from '../store/replica-lease';
 import type { DeadLetterRetention } from './dead-letter-retention';
 
@@ -23,9 +23,7 @@ const DEFAULTS: Omit<DeadLetterRetentionJobOptions, 'intervalMs'> = { batchSize:
  * replicas from doing the same reads and losing the same races.
  */
 export class DeadLetterRetentionJob {
-  private timer: NodeJS.Timeout | null = null;
-  private pass: Promise<void> | null = null;
-  private stopped = false;
+  private readonly loop = new BackgroundLoop(() => this.run());
   private readonly options: DeadLetterRetentionJobOptions;
 
   constructor(
@@ -38,26 +36,16 @@ export class DeadLetterRetentionJob {
   }
 
   start(): void {
-    this.stopped = false;
-    this.schedule(0);
+    this.loop.start();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.pass;
+    await this.loop.stop();
     await this.lease.release().catch(() => undefined);
   }
 
-  private schedule(delayMs: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.pass = untraced(() => this.run()).finally(() => (this.pass = null));
-    }, delayMs);
-    this.timer.unref();
-  }
-
-  private async run(): Promise<void> {
+  /** One pass; the delay before the next. */
+  private async run(): Promise<number> {
     let next = this.options.intervalMs;
     try {
       // Without the lease, look again soon: the holder may be gone.
@@ -66,7 +54,7 @@ export class DeadLetterRetentionJob {
     } catch (error) {
       this.logger.warn({ err: error }, 'dead letter queue retention: pass failed, trying again');
     }
-    this.schedule(next);
+    return next;
   }
 
   /** One pass; whether it stopped at its bound with entries left. */
@@ -74,9 +62,9 @@ export class DeadLetterRetentionJob {
     const { batchSize, passBatches } = this.options;
     for (let batch = 0; batch < passBatches; batch += 1) {
       // Renewed before each batch: a batch takes far less than the lease, so the lease holds through the pass.
-      if (this.stopped || (batch > 0 && !(await this.lease.renew()))) return false;
+      if (this.loop.isStopped || (batch > 0 && !(await this.lease.renew()))) return false;
       // A stopping replica finishes the retirement in hand, not the batch.
-      const { found, retired, failures } = await this.retention.retireDue(batchSize, () => this.stopped);
+      const { found, retired, failures } = await this.retention.retireDue(batchSize, () => this.loop.isStopped);
       if (retired > 0) this.logger.debug({ retired }, 'dead letter queue retention: entries retired');
       if (failures.length > 0) this.logger.warn({ err: failures[0], failed: failures.length }, 'dead letter queue retention: entries left for the next pass');
       // A short batch was the last; a batch that retired nothing would find the same entries again.

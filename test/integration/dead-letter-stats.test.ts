@@ -262,6 +262,12 @@ describe('DLQ statistics under concurrent moves and resolutions over two replica
     const dotted = await rest(replicas[1], 'GET', `/dead-letter-queue?resolved=false&failureStatus=${encodeURIComponent('station.3')}&limit=500`);
     expectStatus(dotted, 200);
     expect({ phase, dotted: dotted.body.total }).toEqual({ phase, dotted: restExpected.byFailureStatus['station.3'] ?? 0 });
+    // The views whose totals come from the kept counters (all, resolved, unresolved): each equals the entries it lists.
+    for (const view of ['', 'resolved=true&', 'resolved=false&']) {
+      const page = await rest(replicas[1], 'GET', `/dead-letter-queue?${view}limit=500`);
+      expectStatus(page, 200);
+      expect({ phase, view, total: page.body.total }).toEqual({ phase, view, total: page.body.data.length });
+    }
   }
 
   it('phase 1: concurrent moves (manual, after some failures, at MAX_RETRIES, and the same move raced on both replicas)', async () => {

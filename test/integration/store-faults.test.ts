@@ -12,9 +12,9 @@ import { graphql, startTestService, uniqueName } from '../support/test-service';
  *
  * Failpoints are server-wide, so every one set here names the service's `appName` (SecantusDB honours `data.appName`
  * like mongod): the test's own client, which checks what was stored and turns failpoints off, is never hit. The
- * service runs without its outbox relay, so nothing but the request under test writes (the relay's `update`s would
- * otherwise take a `times: N` failpoint meant for the request); its periodic gauges still read, which is why read
- * faults check that the request itself met the fault. Every failpoint is turned off in `finally`/afterEach, and each
+ * service runs without its outbox relay, count projector, DLQ retention and redrive runner, so nothing but the request
+ * under test writes (their `update`s would otherwise take a `times: N` failpoint meant for the request); its periodic
+ * gauges still read, which is why read faults check that the request itself met the fault. Every failpoint is turned off in `finally`/afterEach, and each
  * test starts on a service whose driver sees the store as a writable primary again.
  *
  * The store's failpoints fail commands without changing its topology version, so the driver, which marks the server
@@ -140,6 +140,8 @@ describe('store faults (SecantusDB failpoints)', () => {
         OUTBOX_RELAY_ENABLED: 'false',
         // A fail point meets the request's own command, not the projector's background reads and writes.
         ORDER_COUNTS_PROJECTOR_ENABLED: 'false',
+        DLQ_RETENTION_ENABLED: 'false',
+        DLQ_REDRIVE_RUNNER_ENABLED: 'false',
       });
       commands = new CommandLog(service.services.mongo.getClient() as unknown as MongoClient);
     });
@@ -555,6 +557,8 @@ describe('store faults (SecantusDB failpoints)', () => {
         MONGODB_URI: `${TEST_MONGODB_URI}&appName=${appName}`,
         OUTBOX_RELAY_ENABLED: 'false',
         ORDER_COUNTS_PROJECTOR_ENABLED: 'false',
+        DLQ_RETENTION_ENABLED: 'false',
+        DLQ_REDRIVE_RUNNER_ENABLED: 'false',
       });
     });
     afterAll(async () => {

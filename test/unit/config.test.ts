@@ -21,7 +21,7 @@ describe('loadConfig', () => {
   });
 
   it('reads durations in days too: DLQ_RETENTION defaults to 30d, its sweep to 1m', () => {
-    expect(loadConfig(required)).toMatchObject({ DLQ_RETENTION: 30 * 86_400_000, DLQ_RETENTION_SWEEP_INTERVAL: 60_000 });
+    expect(loadConfig(required)).toMatchObject({ DLQ_RETENTION: 30 * 86_400_000, DLQ_RETENTION_SWEEP_INTERVAL: 60_000, DLQ_RETENTION_ENABLED: true });
     expect(loadConfig({ ...required, DLQ_RETENTION: '7d', DLQ_RETENTION_SWEEP_INTERVAL: '250ms' })).toMatchObject({
       DLQ_RETENTION: 7 * 86_400_000,
       DLQ_RETENTION_SWEEP_INTERVAL: 250,

@@ -1,7 +1,16 @@
 import { createPubSub } from '@graphql-yoga/subscription';
 import { deadLetterQueueChangedNotice, readDeadLetterQueueChangedNotice } from '../../src/events/live-events';
 import { deadLetterChange, olderThanCutoff, openDeadLetterEntry } from '../../src/models/dead-letter';
-import { addCounters, counterKey, deadLetterStatsDelta, fromCounterKey, statsFromCounters, type DeadLetterCounters } from '../../src/models/dead-letter-stats';
+import {
+  addCounters,
+  countedListTotal,
+  counterKey,
+  countersCanCount,
+  deadLetterStatsDelta,
+  fromCounterKey,
+  statsFromCounters,
+  type DeadLetterCounters,
+} from '../../src/models/dead-letter-stats';
 import { DeadLetterEntryAlreadyResolved, DeadLetterEntryNotFound, InvalidInput, TransitionRefused } from '../../src/models/order.errors';
 import { parseDeadLetterListQuery, parseRetryEligibilityQuery, type RetryFailure } from '../../src/models/order.input';
 import { cancelOrder } from '../../src/models/order.lifecycle';
@@ -266,6 +275,40 @@ describe('dead letter statistics as counters', () => {
       oldestUnresolvedAt: null,
       averageRetries: 0,
     });
+  });
+});
+
+describe('list totals from the counters', () => {
+  const counters: DeadLetterCounters = {
+    total: 10,
+    unresolved: 6,
+    retrySum: 0,
+    byStatus: { picking: 4, [counterKey('pack.ing')]: 2 },
+    byResolution: { manual_retry: 3, cancelled: 1 },
+  };
+  const filter = (fields: Partial<Parameters<typeof countersCanCount>[0]>) => ({
+    resolved: null,
+    failureStatus: null,
+    customerId: null,
+    olderThanHours: null,
+    ...fields,
+  });
+
+  it('answers the views the counters keep: all, unresolved, resolved, unresolved of one failure status', () => {
+    expect(countedListTotal(counters, filter({}))).toBe(10);
+    expect(countedListTotal(counters, filter({ resolved: false }))).toBe(6);
+    expect(countedListTotal(counters, filter({ resolved: true }))).toBe(4);
+    expect(countedListTotal(counters, filter({ resolved: false, failureStatus: 'pack.ing' }))).toBe(2);
+    expect(countedListTotal(counters, filter({ resolved: false, failureStatus: 'shipping' }))).toBe(0);
+  });
+
+  it('leaves to a count what they do not keep: customers, ages, failure statuses of resolved entries', () => {
+    expect(countersCanCount(filter({}))).toBe(true);
+    expect(countersCanCount(filter({ resolved: false, failureStatus: 'picking' }))).toBe(true);
+    expect(countersCanCount(filter({ customerId: 'CUST-1' }))).toBe(false);
+    expect(countersCanCount(filter({ resolved: false, olderThanHours: 2 }))).toBe(false);
+    expect(countersCanCount(filter({ failureStatus: 'picking' }))).toBe(false);
+    expect(countersCanCount(filter({ resolved: true, failureStatus: 'picking' }))).toBe(false);
   });
 });
 
