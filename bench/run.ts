@@ -11,7 +11,7 @@ import { abortRun, isAborted } from './lib/abort';
 import { prepareBenchAuth } from './lib/auth';
 import { closeHttp } from './lib/http';
 import { BENCH_INFRA_ENV, BENCH_MONGODB_URI, PROJECT_DIR, infraDown, infraUp } from './lib/infra';
-import { consoleTable, loadavgText, machine, writeMarkdown, type SectionResult } from './lib/report';
+import { consoleTable, loadavgText, machine, markdownSections, writeMarkdown, type SectionResult } from './lib/report';
 import { ServiceProcess, snapshotBuild } from './lib/service';
 import { addCreatesRelayOn, authCostSection, createsSection, readsSection, restSection, seedOrders } from './sections/api';
 import { consoleSection } from './sections/console';
@@ -292,7 +292,9 @@ function report(sections: SectionResult[], env: ReturnType<typeof machine>, star
   mkdirSync(BENCH_INFRA_ENV.WMS_RUN_DIR, { recursive: true });
   writeFileSync(join(BENCH_INFRA_ENV.WMS_RUN_DIR, 'results.json'), JSON.stringify({ machine: full, load: LOAD, only: ONLY, sections: sorted }, null, 2));
   if (ONLY) {
-    log(`BENCH_ONLY=${ONLY.join(',')}: a partial run; docs/benchmarks.md left unchanged (results in .run/bench/results.json)`);
+    // The same markdown a full run writes, for these sections only: to quote with its machine and date, never to merge.
+    writeFileSync(join(BENCH_INFRA_ENV.WMS_RUN_DIR, 'partial.md'), markdownSections(sorted, full, totalSeconds));
+    log(`BENCH_ONLY=${ONLY.join(',')}: a partial run; docs/benchmarks.md left unchanged (results in .run/bench/results.json and partial.md)`);
     return;
   }
   writeMarkdown(join(PROJECT_DIR, 'docs', 'benchmarks.md'), sorted, full, totalSeconds, INTRO);
