@@ -4,6 +4,9 @@ import { createMetrics, type Metrics } from '../../../src/observability/metrics'
 import type { OutboxEntryDoc } from '../../../src/store/order.document';
 import type { OutboxLease, PendingOutbox } from '../../../src/store/outbox.repository';
 
+/** When the fakes' events were stored: one instant, so the same entry built twice is equal. */
+const STORED_AT = new Date(Date.now() - 1_000);
+
 /** An outbox entry of `orderId` at position `seq`. */
 export function entry(orderId: string, seq: number): OutboxEntryDoc {
   return {
@@ -12,7 +15,7 @@ export function entry(orderId: string, seq: number): OutboxEntryDoc {
     topic: 'wms.orders.events',
     type: 'wms.order.created',
     data: { orderId },
-    time: new Date(Date.now() - 1_000),
+    time: STORED_AT,
     correlationId: null,
     waveNumber: null,
     workflowId: null,
