@@ -2,7 +2,7 @@ import type { AnyBulkWriteOperation, Collection, Document } from 'mongodb';
 import type { ClientSession, Connection } from 'mongoose';
 import type { OrderListFilter } from '../models/order.types';
 import type { OrderModel } from './order.document';
-import { inTransaction } from './transactions';
+import { inTransaction, startSession } from './transactions';
 
 /**
  * How many orders each list filter matches, without counting them at read time (a count reads every match, and on
@@ -169,7 +169,7 @@ export class OrderCountsRepository {
       const read = await this.readTotal(tenantId, filter);
       if (read) return read;
     }
-    return this.readTotal(tenantId, filter, await this.connection.startSession());
+    return this.readTotal(tenantId, filter, startSession(this.connection));
   }
 
   /**

@@ -12,7 +12,7 @@ const transactionBackoff = (attempt: number) => new Promise((resolve) => setTime
  * 120 s, far longer than a request should wait. A commit whose outcome is unknown is retried as a commit (it is idempotent).
  */
 export async function inTransaction(connection: Connection, work: (session: ClientSession) => Promise<void>): Promise<void> {
-  const session = await connection.startSession();
+  const session = startSession(connection);
   try {
     for (let attempt = 1; ; attempt += 1) {
       session.startTransaction();
@@ -29,6 +29,16 @@ export async function inTransaction(connection: Connection, work: (session: Clie
   } finally {
     await session.endSession();
   }
+}
+
+/**
+ * A session of the driver itself, not mongoose's `startSession`: mongoose holds that back while it sees the connection
+ * as down (up to its 10 s buffering time-out) and still does for a while after the driver has found the store again
+ * (a dropped connection, a step-down), so a transaction retried at once would wait out the buffer and answer 503.
+ * The driver's own server selection waits only as long as the store is really unreachable.
+ */
+export function startSession(connection: Connection): ClientSession {
+  return connection.getClient().startSession();
 }
 
 async function commit(session: ClientSession): Promise<void> {
