@@ -15,6 +15,8 @@ interface CountersDoc extends Partial<DeadLetterCounters> {
   tenantId: string;
   /** No unresolved entry of this shard was moved to the queue before this (a lower bound, see `unresolvedSince`). */
   unresolvedSince?: Date;
+  /** How many writes have changed this shard: unchanged over a read means no write committed in between (see `changes`). */
+  changes?: number;
 }
 
 export interface TenantCounters {
@@ -22,6 +24,8 @@ export interface TenantCounters {
   unresolvedSince: Date | null;
   /** Each shard's bound as read, for a conditional raise. */
   shardBounds: Array<{ id: string; unresolvedSince: Date | null }>;
+  /** The tenant's writes to its counters so far, to compare with a later `changes`. */
+  changes: number;
 }
 
 /** An entry being moved right now may carry a move time up to this much older than the moment it commits. */
@@ -44,7 +48,8 @@ export class DeadLetterStatsRepository {
    */
   async apply(tenantId: string, orderId: string, delta: DeadLetterStatsDelta, openedAt: Date | null, session: ClientSession): Promise<void> {
     const shard = createHash('sha1').update(orderId).digest().readUInt8(0) % SHARDS;
-    const update = openedAt ? { $inc: delta, $min: { unresolvedSince: openedAt } } : { $inc: delta };
+    const counted = { ...delta, changes: 1 };
+    const update = openedAt ? { $inc: counted, $min: { unresolvedSince: openedAt } } : { $inc: counted };
     await this.collection.updateOne({ _id: `${tenantId}|${shard}`, tenantId }, update, { upsert: true, session });
   }
 
@@ -60,7 +65,16 @@ export class DeadLetterStatsRepository {
       counters: addCounters(shards),
       unresolvedSince: shards.length > 0 && Number.isFinite(lowest) ? new Date(lowest) : null,
       shardBounds: shards.map((shard) => ({ id: shard._id, unresolvedSince: shard.unresolvedSince ?? null })),
+      changes: changesOf(shards),
     };
+  }
+
+  /**
+   * The tenant's writes to its counters so far. The same as a `read` before means that every entry read in between was
+   * read in the state the counters count: each write changes an entry and its counters in one transaction.
+   */
+  async changes(tenantId: string): Promise<number> {
+    return changesOf(await this.collection.find({ tenantId }, { projection: { changes: 1 } }).toArray());
   }
 
   /**
@@ -87,4 +101,8 @@ export class DeadLetterStatsRepository {
     }
     return new Map([...shardsByTenant].map(([tenantId, shards]) => [tenantId, addCounters(shards)]));
   }
+}
+
+function changesOf(shards: ReadonlyArray<Pick<CountersDoc, 'changes'>>): number {
+  return shards.reduce((sum, shard) => sum + (shard.changes ?? 0), 0);
 }

@@ -21,6 +21,9 @@ export interface DeadLetterPage {
   offset: number;
 }
 
+/** Reads of a counted page that each met a write, before the page's total is counted from the matches instead. */
+const CONSISTENT_LIST_ATTEMPTS = 3;
+
 /** Read side of the dead letter queue: its entries and statistics; lean reads, no locks. */
 export class DeadLetterQueries {
   private gaugeRefresh: Promise<void> | null = null;
@@ -49,9 +52,22 @@ export class DeadLetterQueries {
    * default views: all, unresolved, resolved, unresolved of one failure status): a count of the entries reads every match.
    */
   async list(request: RequestContext, query: DeadLetterListQuery): Promise<DeadLetterPage> {
-    const counted = countersCanCount(query) ? countedListTotal((await this.counters.read(request.tenantId)).counters, query) : null;
-    const { entries, total } = await this.deadLetters.list(request.tenantId, query, new Date(), counted);
+    const { entries, total } =
+      (countersCanCount(query) && (await this.listCounted(request.tenantId, query))) || (await this.deadLetters.list(request.tenantId, query, new Date()));
     return { entries, total, limit: query.limit, offset: query.offset };
+  }
+
+  /**
+   * The page with its total from the counters, when no write came between the two (a retirement between them would
+   * leave an entry counted that the page no longer lists); null after CONSISTENT_LIST_ATTEMPTS reads that each met one.
+   */
+  private async listCounted(tenantId: string, query: DeadLetterListQuery): Promise<{ entries: DeadLetterQueueItem[]; total: number } | null> {
+    for (let attempt = 1; attempt <= CONSISTENT_LIST_ATTEMPTS; attempt += 1) {
+      const read = await this.counters.read(tenantId);
+      const page = await this.deadLetters.list(tenantId, query, new Date(), countedListTotal(read.counters, query));
+      if ((await this.counters.changes(tenantId)) === read.changes) return page;
+    }
+    return null;
   }
 
   /** The counters now; the oldest unresolved entry is searched for only when `oldestUnresolvedAt` is called (once). */

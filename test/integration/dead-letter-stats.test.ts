@@ -270,6 +270,34 @@ describe('DLQ statistics under concurrent moves and resolutions over two replica
     }
   }
 
+  /**
+   * Runs `work` while the counted views (all, resolved, unresolved; one page holds them whole) are listed over and over
+   * on the other replica; every page's total must equal the entries on it, however the writes fall between its reads.
+   */
+  async function whileListing(phase: string, work: () => Promise<unknown>): Promise<void> {
+    let done = false;
+    const torn: Array<{ view: string; total: number; listed: number }> = [];
+    let pages = 0;
+    const lister = (async () => {
+      while (!done) {
+        for (const view of ['', 'resolved=true&', 'resolved=false&']) {
+          const page = await rest(replicas[1], 'GET', `/dead-letter-queue?${view}limit=500`);
+          expectStatus(page, 200);
+          pages += 1;
+          if (page.body.total !== page.body.data.length) torn.push({ view, total: page.body.total, listed: page.body.data.length });
+        }
+      }
+    })();
+    try {
+      await work();
+    } finally {
+      done = true;
+      await lister;
+    }
+    expect(pages).toBeGreaterThan(3);
+    expect({ phase, torn }).toEqual({ phase, torn: [] });
+  }
+
   it('phase 1: concurrent moves (manual, after some failures, at MAX_RETRIES, and the same move raced on both replicas)', async () => {
     const tasks = orderIds.map((orderId, i) => async () => {
       const status = FAILURE_STATUSES[i % FAILURE_STATUSES.length];
@@ -321,7 +349,7 @@ describe('DLQ statistics under concurrent moves and resolutions over two replica
         }
       }
     });
-    await allAtOnce(tasks);
+    await whileListing('moves', () => allAtOnce(tasks));
     expect(model.entries.size).toBe(90);
     await expectExactStats('moves');
   }, 180_000);
@@ -345,7 +373,7 @@ describe('DLQ statistics under concurrent moves and resolutions over two replica
       expect(resolved.body).toMatchObject({ orderId, resolved: true, resolution, resolvedBy: 'SUPERVISOR-007' });
       model.resolve(orderId, resolution);
     });
-    await allAtOnce(tasks);
+    await whileListing('resolutions', () => allAtOnce(tasks));
     const resolutions = [...model.entries.values()].map((entry) => entry.resolution);
     for (const resolution of DLQ_RESOLUTIONS) expect(resolutions).toContain(resolution);
     await expectExactStats('resolutions');
@@ -391,12 +419,14 @@ describe('DLQ statistics under concurrent moves and resolutions over two replica
   it('phase 4: every open entry resolved at once; the queue ends with nothing unresolved', async () => {
     const open = model.unresolvedIds();
     expect(open.length).toBeGreaterThan(20);
-    await allAtOnce(
-      open.map((orderId, k) => async () => {
-        const resolution = DLQ_RESOLUTIONS[k % DLQ_RESOLUTIONS.length];
-        expectStatus(await resolveEntry(replica(k), orderId, resolution), 200);
-        model.resolve(orderId, resolution);
-      }),
+    await whileListing('all resolved', () =>
+      allAtOnce(
+        open.map((orderId, k) => async () => {
+          const resolution = DLQ_RESOLUTIONS[k % DLQ_RESOLUTIONS.length];
+          expectStatus(await resolveEntry(replica(k), orderId, resolution), 200);
+          model.resolve(orderId, resolution);
+        }),
+      ),
     );
     await expectExactStats('all resolved');
     const stats = await rest(replicas[1], 'GET', '/dead-letter-queue/stats');
