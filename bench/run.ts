@@ -56,6 +56,8 @@ const LOAD = {
   scaleDlqEntries: num('BENCH_SCALE_DLQ', 100_000),
   /** DLQ entries a bulk redrive resolves at the default rate (4d). */
   redriveEntries: num('BENCH_REDRIVE_ENTRIES', 10_000),
+  /** Section 4d: single-entry reads per second beside the redrive (open loop). */
+  redriveReadRate: num('BENCH_REDRIVE_READ_RATE', 20),
   /** insertMany batches in flight while seeding (1,000 documents each). */
   seedParallel: num('BENCH_SEED_PARALLEL', 2),
   /** Sections 6 and 4b: operations per side, in flight, time limit per round (closed-loop mode). */

@@ -61,6 +61,8 @@ export interface LoopOptions {
   maxMs?: number;
   /** Stop starting operations after the first failure (a hung store would otherwise cost a time-out per operation). */
   abortOnError?: boolean;
+  /** Stop starting operations once this says so (a load that lasts as long as something else runs). */
+  until?: () => boolean;
 }
 
 /**
@@ -68,7 +70,7 @@ export interface LoopOptions {
  * operations ran (or `maxMs` passed). Failed operations are counted and left out of the latencies.
  */
 export async function closedLoop(n: number, concurrency: number, op: Operation, options: LoopOptions = {}): Promise<Sample> {
-  const { offset = 0, maxMs = Number.POSITIVE_INFINITY, abortOnError = false } = options;
+  const { offset = 0, maxMs = Number.POSITIVE_INFINITY, abortOnError = false, until = () => false } = options;
   const latencies: number[] = [];
   let next = 0;
   let errors = 0;
@@ -78,7 +80,7 @@ export async function closedLoop(n: number, concurrency: number, op: Operation, 
     for (;;) {
       const index = next;
       next += 1;
-      if (index >= n || performance.now() - started > maxMs || (abortOnError && errors > 0)) return;
+      if (index >= n || performance.now() - started > maxMs || (abortOnError && errors > 0) || until()) return;
       const opStarted = performance.now();
       try {
         await op(offset + index);
@@ -90,6 +92,38 @@ export async function closedLoop(n: number, concurrency: number, op: Operation, 
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, n) }, worker));
+  return { latencies, elapsedMs: performance.now() - started, errors, firstError };
+}
+
+/**
+ * Open loop: operations started at a fixed rate, whether or not earlier ones have answered, until `until` says stop or
+ * `maxMs` has passed. Each latency is measured from the moment the operation was due, so a stalled server shows in the
+ * figures instead of slowing the load down (closed loops hide it: coordinated omission). For a load that should take
+ * a fixed share of the server, not all that is left of it.
+ */
+export async function openLoop(ratePerSecond: number, op: Operation, options: { maxMs: number; until?: () => boolean }): Promise<Sample> {
+  const latencies: number[] = [];
+  const pending: Array<Promise<void>> = [];
+  let errors = 0;
+  let firstError: string | null = null;
+  const started = performance.now();
+  const spacingMs = 1000 / ratePerSecond;
+  for (let index = 0; ; index += 1) {
+    const dueAt = started + index * spacingMs;
+    if (dueAt - started > options.maxMs || options.until?.()) break;
+    const wait = dueAt - performance.now();
+    if (wait > 0) await sleep(wait);
+    pending.push(
+      op(index).then(
+        () => void latencies.push(performance.now() - dueAt),
+        (error: unknown) => {
+          errors += 1;
+          firstError ??= error instanceof Error ? error.message : String(error);
+        },
+      ),
+    );
+  }
+  await Promise.all(pending);
   return { latencies, elapsedMs: performance.now() - started, errors, firstError };
 }
 

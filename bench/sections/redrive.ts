@@ -6,7 +6,7 @@ import { foldedText } from '../lib/orders';
 import { rowOf, type Row, type SectionResult } from '../lib/report';
 import { seededText } from '../lib/seed';
 import { ServiceProcess } from '../lib/service';
-import { closedLoop, sleep, summarize } from '../lib/stats';
+import { openLoop, sleep, summarize } from '../lib/stats';
 import type { BenchContext } from '../run';
 import { seedDeadLetterStore, type CounterRules } from './dlq';
 
@@ -23,18 +23,19 @@ interface RedriveTask {
   finishedAt: string | null;
 }
 
-/** Single-entry reads (GET /api/v1/dead-letter-queue/{orderId}), 2 in flight, until `until` says stop. */
-async function entryReads(url: string, orderIds: string[], until: () => boolean, maxMs: number) {
+/**
+ * Single-entry reads (GET /api/v1/dead-letter-queue/{orderId}) at `ratePerSecond`, open loop, until `until` says stop:
+ * the API as its callers use it beside a redrive, not a load that takes whatever the redrive leaves of the store.
+ */
+async function entryReads(url: string, orderIds: string[], ratePerSecond: number, until: () => boolean, maxMs: number) {
   return summarize(
-    await closedLoop(
-      Number.MAX_SAFE_INTEGER,
-      2,
+    await openLoop(
+      ratePerSecond,
       async (index) => {
-        if (until()) return;
         const response = await request(`${url}/api/v1/dead-letter-queue/${orderIds[index % orderIds.length]}`, { timeoutMs: 15_000 });
         if (response.status !== 200) throw new Error(`GET entry answered ${response.status}: ${response.body.slice(0, 160)}`);
       },
-      { maxMs },
+      { maxMs, until },
     ),
   );
 }
@@ -46,6 +47,7 @@ async function entryReads(url: string, orderIds: string[], until: () => boolean,
  */
 export async function dlqRedriveSection(context: BenchContext): Promise<SectionResult> {
   const wanted = context.load.redriveEntries;
+  const readRate = context.load.redriveReadRate;
   const title = `4d. DLQ bulk redrive of ${wanted.toLocaleString('en-US')} entries`;
   const rules = require(join(APP_DIR, 'dist', 'models', 'dead-letter-stats.js')) as CounterRules;
   const database = 'bench_redrive';
@@ -72,7 +74,7 @@ export async function dlqRedriveSection(context: BenchContext): Promise<SectionR
     ).map((doc) => doc.orderId as string);
     const before = (await graphql<{ deadLetterStats: { unresolvedCount: number } }>(service.url, STATS)).deadLetterStats;
 
-    const baseline = await entryReads(service.url, readTargets, () => false, 15_000);
+    const baseline = await entryReads(service.url, readTargets, readRate, () => false, 15_000);
     rows.push(rowOf('GET one DLQ entry, no redrive running (baseline)', baseline));
 
     const started = await json<RedriveTask>(`${service.url}/api/v1/dead-letter-queue/redrive`, {
@@ -95,7 +97,7 @@ export async function dlqRedriveSection(context: BenchContext): Promise<SectionR
       }
       finished = true;
     })();
-    const during = await entryReads(service.url, readTargets, () => finished, 60 * 60_000);
+    const during = await entryReads(service.url, readTargets, readRate, () => finished, 60 * 60_000);
     await watch;
     if (task.status !== 'completed') throw new Error(`the redrive ended ${task.status} at ${task.done} of ${task.total}`);
     const seconds = (Date.parse(task.finishedAt!) - Date.parse(task.startedAt!)) / 1000;
@@ -114,7 +116,7 @@ export async function dlqRedriveSection(context: BenchContext): Promise<SectionR
     rows.push({ what: 'stats after the redrive', ratio: agrees ? 'unresolved count fell by done' : 'DISAGREE', aim: 'exact', met: agrees });
     notes.push(
       `Store: ${seededText(seeded)} DLQ entries (copies of one the service moved, as in 4b); ${foldedText(folded)}. The task: POST /api/v1/dead-letter-queue/redrive {cap: ${wanted}} → ${task.total.toLocaleString('en-US')} entries selected, ${task.done.toLocaleString('en-US')} resolved, ${task.failed} failed, in ${seconds.toFixed(1)} s (task startedAt → finishedAt); unresolved ${before.unresolvedCount.toLocaleString('en-US')} → ${after.unresolvedCount.toLocaleString('en-US')}.`,
-      'Single-entry reads: 2 in flight over 500 entries, 15 s before the redrive, then for as long as it runs, on the replica that runs it (as deployed: relay on).',
+      `Single-entry reads: ${readRate}/s open loop (each timed from when it was due) over 500 entries, 15 s before the redrive, then for as long as it runs, on the replica that runs it (as deployed: relay on).`,
     );
     return { id: 'dlq-redrive', title, rows, notes, notMeasured: null };
   } finally {
