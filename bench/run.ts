@@ -15,6 +15,7 @@ import { consoleTable, loadavgText, machine, markdownSections, writeMarkdown, ty
 import { ServiceProcess, snapshotBuild } from './lib/service';
 import { addCreatesRelayOn, authCostSection, createsSection, readsSection, restSection, seedOrders } from './sections/api';
 import { consoleSection } from './sections/console';
+import { httpCeilingSection } from './sections/http-ceiling';
 import { dlqFeedScaleSection, dlqFeedSection, dlqStatsSection } from './sections/dlq';
 import { dlqRedriveSection } from './sections/redrive';
 import { drainSection, eventLatencySection, prepareBacklog } from './sections/events';
@@ -32,6 +33,9 @@ const LOAD = {
   /** Operations per side for the REST comparisons (section 5). */
   restN: num('BENCH_REST_N', 1_000),
   concurrency: num('BENCH_CONCURRENCY', 16),
+  /** Section 0: connections in flight (as issue 14's figures were taken) and /health requests per side. */
+  httpConcurrency: num('BENCH_HTTP_CONCURRENCY', 32),
+  httpN: num('BENCH_HTTP_N', 20_000),
   warmup: num('BENCH_WARMUP', 200),
   /** Alternating rounds per comparison: the machine is shared, short rounds spread its drift over both sides. */
   rounds: num('BENCH_ROUNDS', 10),
@@ -77,7 +81,7 @@ const LOAD = {
   consoleLoads: num('BENCH_CONSOLE_LOADS', 5),
 };
 
-/** Only these sections (comma list of ids: reads, auth, creates, rest, dlq-feed, event-latency, drain, list, dlq-feed-scale, dlq-stats, dlq-redrive, console); a partial run does not touch docs/benchmarks.md. */
+/** Only these sections (comma list of ids: http, reads, auth, creates, rest, dlq-feed, event-latency, drain, list, dlq-feed-scale, dlq-stats, dlq-redrive, console); a partial run does not touch docs/benchmarks.md. */
 const ONLY = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',').map((id) => id.trim()) : null;
 
 /** Hard stop for the whole run: whatever happens, servers are stopped and the process ends. */
@@ -97,7 +101,7 @@ the GENERATED markers (figures, machine, notes). This introduction is written by
 
 \`\`\`bash
 npm run bench                                # the full run (builds first); see the run's duration below
-BENCH_ONLY=reads,rest npm run bench          # some sections only (ids: reads auth creates rest dlq-feed event-latency drain list dlq-feed-scale dlq-stats dlq-redrive console); leaves this file alone
+BENCH_ONLY=reads,rest npm run bench          # some sections only (ids: http reads auth creates rest dlq-feed event-latency drain list dlq-feed-scale dlq-stats dlq-redrive console); leaves this file alone
 BENCH_N=500 BENCH_REST_N=300 npm run bench   # smaller samples; every size and time limit is a BENCH_* variable (bench/run.ts, LOAD)
 \`\`\`
 
@@ -183,6 +187,8 @@ async function main(): Promise<number> {
     await prepareBenchAuth();
     await phase('starting SecantusDB and Kafka on fresh data (infra/up.sh --fresh)', infraUp);
     await context.mongo.connect();
+
+    await section('http', '0. HTTP overhead', () => httpCeilingSection(context));
 
     // Sections 1, 2 (relay off), 5: one replica with the relay off (see the notes of section 1 for why).
     let template: Document | null = null;
@@ -283,7 +289,7 @@ async function main(): Promise<number> {
 /** Prints the table and writes docs/benchmarks.md (generated part) and .run/bench/results.json. */
 function report(sections: SectionResult[], env: ReturnType<typeof machine>, started: number): void {
   // Sections in the issues' order.
-  const order = ['reads', 'auth', 'creates', 'event-latency', 'drain', 'dlq-feed', 'dlq-stats', 'dlq-feed-scale', 'rest', 'list', 'console', 'time-limit'];
+  const order = ['http', 'reads', 'auth', 'creates', 'event-latency', 'drain', 'dlq-feed', 'dlq-stats', 'dlq-feed-scale', 'dlq-redrive', 'rest', 'list', 'console', 'time-limit'];
   const sorted = [...sections].sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id));
   const totalSeconds = (performance.now() - started) / 1000;
   const full = { ...env, loadAfter: loadavgText() };

@@ -29,7 +29,7 @@ export function snapshotBuild(): number {
 /** Every service process started by this run, so that cleanup can stop whatever is still up. */
 const running = new Set<ServiceProcess>();
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
