@@ -289,7 +289,22 @@ async function main(): Promise<number> {
 /** Prints the table and writes docs/benchmarks.md (generated part) and .run/bench/results.json. */
 function report(sections: SectionResult[], env: ReturnType<typeof machine>, started: number): void {
   // Sections in the issues' order.
-  const order = ['http', 'reads', 'auth', 'creates', 'event-latency', 'drain', 'dlq-feed', 'dlq-stats', 'dlq-feed-scale', 'dlq-redrive', 'rest', 'list', 'console', 'time-limit'];
+  const order = [
+    'http',
+    'reads',
+    'auth',
+    'creates',
+    'event-latency',
+    'drain',
+    'dlq-feed',
+    'dlq-stats',
+    'dlq-feed-scale',
+    'dlq-redrive',
+    'rest',
+    'list',
+    'console',
+    'time-limit',
+  ];
   const sorted = [...sections].sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id));
   const totalSeconds = (performance.now() - started) / 1000;
   const full = { ...env, loadAfter: loadavgText() };

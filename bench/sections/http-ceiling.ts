@@ -21,7 +21,13 @@ async function startBareServer(body: string): Promise<{ url: string; child: Chil
   const child = spawn(process.execPath, ['-e', script], { stdio: 'ignore' });
   const url = `http://127.0.0.1:${port}`;
   for (let attempt = 0; attempt < 100; attempt += 1) {
-    if (await request(`${url}/health`, { timeoutMs: 1_000 }).then((response) => response.status === 200, () => false)) return { url, child };
+    if (
+      await request(`${url}/health`, { timeoutMs: 1_000 }).then(
+        (response) => response.status === 200,
+        () => false,
+      )
+    )
+      return { url, child };
     await sleep(50);
   }
   child.kill('SIGKILL');
@@ -66,14 +72,25 @@ export async function httpCeilingSection(context: BenchContext): Promise<Section
     });
     if (seeded.errors) throw new Error(`seeding orders: ${seeded.errors} failed (first: ${seeded.firstError})`);
     const read = (url: string) => (index: number) => graphql(url, READ_ORDER, { id: ids[index % ids.length] }, 15_000);
-    const tracing = await compare({ n: context.load.n, concurrency: httpConcurrency, warmup, rounds, baseline: read(untraced.url), subject: read(deployed.url) });
+    const tracing = await compare({
+      n: context.load.n,
+      concurrency: httpConcurrency,
+      warmup,
+      rounds,
+      baseline: read(untraced.url),
+      subject: read(deployed.url),
+    });
     const tracingRatio = tracing.subject.opsPerSec / tracing.baseline.opsPerSec;
     return {
       id: 'http',
       title: '0. HTTP overhead: GET /health vs node:http, tracing on vs off',
       rows: [
         rowOf('bare node:http server, same JSON (baseline)', probe.baseline),
-        rowOf('GET /health, replica as npm start deploys it', probe.subject, { ratio: `${pct(probeRatio)} of node:http`, aim: '≥ 25 %', met: probeRatio >= 0.25 }),
+        rowOf('GET /health, replica as npm start deploys it', probe.subject, {
+          ratio: `${pct(probeRatio)} of node:http`,
+          aim: '≥ 25 %',
+          met: probeRatio >= 0.25,
+        }),
         rowOf('GraphQL order(id), TRACING_ENABLED=false (baseline)', tracing.baseline),
         rowOf('GraphQL order(id), tracing on, no collector', tracing.subject, {
           ratio: `${pct(tracingRatio)} of untraced`,
