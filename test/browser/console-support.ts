@@ -77,6 +77,19 @@ export async function moveToDeadLetterQueue(
 
 /** axe-core on the page as it is: the serious and critical violations (rule id, impact and the first few targets). */
 export async function seriousViolations(page: Page): Promise<string[]> {
+  // Colour contrast is computed from what is painted: mid-transition (a drawer fading in) text is still half
+  // transparent and reads as too faint. Check the settled page (a spinner's endless animation never settles).
+  await page.waitForFunction(
+    () =>
+      // Runs in the page (this project compiles without the DOM's types).
+      (
+        globalThis as unknown as { document: { getAnimations(): Array<{ playState: string; effect: { getTiming(): { iterations?: number } } | null }> } }
+      ).document
+        .getAnimations()
+        .every((animation) => animation.playState !== 'running' || animation.effect?.getTiming().iterations === Infinity),
+    undefined,
+    { timeout: 5_000 },
+  );
   const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).analyze();
   return results.violations
     .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
